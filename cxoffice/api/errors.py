@@ -1,0 +1,82 @@
+"""One error shape for every refusal of the API.
+
+``{"detail": "<field>: <rule>", "field": "<field or null>", "code": "<code>", "errors": {...}}``
+— ``detail`` is a sentence a person can read, ``field`` and ``code`` are for programs, and
+``errors`` (validation only) lists every field's messages.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import ProtectedError
+from django.utils.translation import gettext as _
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from cxoffice.errors import ApplicationError, first_validation_message
+
+
+def _first_error(detail, path: str = ""):
+    """Walk DRF's nested error detail to its first leaf: (dotted field path, ErrorDetail)."""
+    if isinstance(detail, dict):
+        for key, value in detail.items():
+            sub = key if not path else f"{path}.{key}"
+            if key == "non_field_errors":
+                sub = path
+            return _first_error(value, sub)
+    if isinstance(detail, list):
+        for index, value in enumerate(detail):
+            if isinstance(value, dict | list):
+                sub = f"{path}[{index}]" if path else f"[{index}]"
+                found = _first_error(value, sub)
+                if found[1] is not None:
+                    return found
+            else:
+                return path, value
+        return path, None
+    return path, detail
+
+
+def _validation_response(detail) -> Response:
+    field, leaf = _first_error(detail)
+    field = field or None
+    message = str(leaf) if leaf is not None else _("Invalid input.")
+    code = getattr(leaf, "code", None) or "invalid"
+    body = {
+        "detail": f"{field}: {message}" if field else message,
+        "field": field,
+        "code": code,
+        "errors": detail if isinstance(detail, dict) else {"non_field_errors": detail},
+    }
+    return Response(body, status=status.HTTP_400_BAD_REQUEST)
+
+
+def exception_handler(exc, context):
+    if isinstance(exc, ApplicationError):
+        body = exc.as_dict()
+        if exc.field:
+            body["detail"] = f"{exc.field}: {exc.message}"
+        return Response(body, status=exc.status_code)
+    if isinstance(exc, DjangoValidationError):
+        field, message, code = first_validation_message(exc)
+        detail = {field or "non_field_errors": [exceptions.ErrorDetail(message, code)]}
+        return _validation_response(detail)
+    if isinstance(exc, exceptions.ValidationError):
+        return _validation_response(exc.detail)
+    if isinstance(exc, ProtectedError):
+        return Response(
+            {
+                "detail": _(
+                    "This object is still referenced by other records and cannot be deleted."
+                ),
+                "field": None,
+                "code": "protected",
+            },
+            status=status.HTTP_409_CONFLICT,
+        )
+    response = drf_exception_handler(exc, context)
+    if response is not None and isinstance(response.data, dict) and "detail" in response.data:
+        response.data.setdefault("field", None)
+        response.data.setdefault("code", getattr(response.data["detail"], "code", "error"))
+    return response

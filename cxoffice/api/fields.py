@@ -1,0 +1,26 @@
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+
+@extend_schema_field(OpenApiTypes.STR)
+class CodeRelatedField(serializers.SlugRelatedField):
+    """A reference written and read as the object's business code (department code, employee
+    number, KPI code …). A JSON integer is taken as the object's ``id`` instead, so clients
+    holding ids work too."""
+
+    default_error_messages = {
+        "does_not_exist": _("Unknown %(model)s “%(value)s”."),
+        "invalid": _("Give a code (string) or an id (integer)."),
+    }
+
+    def to_internal_value(self, data):
+        queryset = self.get_queryset()
+        if isinstance(data, bool) or not isinstance(data, str | int):
+            self.fail("invalid")
+        lookup = {"pk": data} if isinstance(data, int) else {self.slug_field: data}
+        try:
+            return queryset.get(**lookup)
+        except queryset.model.DoesNotExist:
+            self.fail("does_not_exist", model=queryset.model._meta.verbose_name, value=data)

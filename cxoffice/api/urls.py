@@ -1,0 +1,26 @@
+"""The REST API under /api/v1/: every app's router registrations behind one browsable root."""
+
+from django.urls import path
+from drf_spectacular.utils import extend_schema
+from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework.permissions import AllowAny
+from rest_framework.routers import DefaultRouter
+
+from apps.departments.urls import router as departments_router
+
+router = DefaultRouter()
+for app_router in (departments_router,):
+    router.registry.extend(app_router.registry)
+
+
+@extend_schema(tags=["auth"])
+class TokenView(ObtainAuthToken):
+    """POST username and password → ``{"token": ...}``; then send ``Authorization: Token <token>``."""
+
+    permission_classes = (AllowAny,)
+
+
+urlpatterns = [
+    path("auth/token/", TokenView.as_view(), name="api-token"),
+    *router.urls,
+]

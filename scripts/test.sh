@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Everything `make test` checks: lint, migrations, and the whole suite twice — on SQLite and on a
+# throwaway PostgreSQL — browser tests included. Fails if either run fails or runs no test.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+BIN=.venv/bin
+logs=$(mktemp -d /tmp/cxoffice-test.XXXXXX)
+trap 'rm -rf "$logs"' EXIT
+
+step() { printf '\n==== %s ====\n' "$*"; }
+
+step "Lint (ruff) and migrations"
+$BIN/ruff check . || exit 1
+$BIN/ruff format --check . || exit 1
+env -u DATABASE_URL $BIN/python manage.py makemigrations --check --dry-run || exit 1
+
+run_suite() {  # name, then the command prefix that provides the database
+  local name=$1; shift
+  step "Test suite on $name"
+  "$@" $BIN/python -m pytest -p no:cacheprovider 2>&1 | tee "$logs/$name.log"
+  return "${PIPESTATUS[0]}"
+}
+
+run_suite SQLite env -u DATABASE_URL
+sqlite_rc=$?
+run_suite PostgreSQL scripts/with_postgres.sh
+pg_rc=$?
+
+summary() {  # the final "=== N passed … ===" line of a run
+  grep -E '^=+ .*(passed|failed|error|no tests ran).* =+$' "$logs/$1.log" | tail -n 1
+}
+step "Summary"
+ok=0
+for name in SQLite PostgreSQL; do
+  line=$(summary "$name")
+  printf '%-11s %s\n' "$name:" "${line:-no pytest summary (the run did not finish)}"
+  # pytest exits 5 when it collected no test: that is a failure too.
+  if ! grep -qE '[0-9]+ passed' <<<"$line"; then ok=1; fi
+done
+[ "$sqlite_rc" -eq 0 ] || { echo "SQLite run failed (exit $sqlite_rc)"; ok=1; }
+[ "$pg_rc" -eq 0 ] || { echo "PostgreSQL run failed (exit $pg_rc)"; ok=1; }
+[ $ok -eq 0 ] && echo "All green." || echo "FAILED."
+exit $ok
