@@ -14,7 +14,7 @@ M = TypeVar("M", bound=models.Model)
 
 
 def validate_and_save(instance: M) -> M:
-    """``full_clean()`` then ``save()``; a Django ``ValidationError`` becomes an ``ApplicationError``.
+    """``full_clean()`` then ``save()``; a ``ValidationError`` becomes an ``ApplicationError``.
 
     Call inside the service's ``transaction.atomic`` block.
     """
@@ -27,7 +27,7 @@ def validate_and_save(instance: M) -> M:
 
 
 def apply_changes(*, instance: M, fields: Iterable[str], data: dict[str, Any]) -> list[str]:
-    """Set the given ``fields`` present in ``data`` on ``instance``; return the names that changed."""
+    """Set those ``fields`` present in ``data`` on ``instance``; return the names that changed."""
     changed = []
     for field in fields:
         if field in data and getattr(instance, field) != data[field]:

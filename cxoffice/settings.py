@@ -3,6 +3,7 @@
 See ``.env.example`` for the full list and README "Production" for what a deployment sets.
 """
 
+import contextlib
 from pathlib import Path
 
 import environ
@@ -111,7 +112,11 @@ TIME_ZONE = env("DJANGO_TIME_ZONE", default="UTC")
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(env("DJANGO_STATIC_ROOT", default=str(BASE_DIR / "staticfiles")))
+# WhiteNoise warns on every request when the folder is missing (before the first collectstatic).
+# On a read-only image collectstatic made it at build time, or it is not needed.
+with contextlib.suppress(OSError):
+    STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},

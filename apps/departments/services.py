@@ -6,6 +6,7 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
+from itertools import pairwise
 from typing import Any
 
 from django.db import transaction
@@ -43,7 +44,8 @@ def department_check_parent(*, department: Department | None, parent: Department
     if parent.pk == department.pk or department.pk in department_ancestor_ids(parent.pk):
         raise ApplicationError(
             _(
-                "%(parent)s is below %(department)s in the tree; a department cannot become its own ancestor."
+                "%(parent)s is below %(department)s in the tree; a department cannot become "
+                "its own ancestor."
             )
             % {"parent": parent.code, "department": department.code},
             field="parent",
@@ -95,7 +97,7 @@ def _day(value: dt.date | None) -> str:
 def find_overlap(stints: Iterable[Stint]) -> tuple[Stint, Stint] | None:
     """The first two stints sharing a day (end dates inclusive, open ends run forever), or None."""
     ordered = sorted(stints, key=lambda stint: stint.start)
-    for earlier, later in zip(ordered, ordered[1:], strict=False):
+    for earlier, later in pairwise(ordered):
         if earlier.end is None or later.start <= earlier.end:
             return earlier, later
     return None

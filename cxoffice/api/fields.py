@@ -11,7 +11,7 @@ class CodeRelatedField(serializers.SlugRelatedField):
     holding ids work too."""
 
     default_error_messages = {
-        "does_not_exist": _("Unknown %(model)s “%(value)s”."),
+        "does_not_exist": _("Unknown {model} “{value}”."),
         "invalid": _("Give a code (string) or an id (integer)."),
     }
 

@@ -15,7 +15,10 @@ for app_router in (departments_router,):
 
 @extend_schema(tags=["auth"])
 class TokenView(ObtainAuthToken):
-    """POST username and password → ``{"token": ...}``; then send ``Authorization: Token <token>``."""
+    """POST username and password → ``{"token": ...}``.
+
+    Then send ``Authorization: Token <token>`` with every request.
+    """
 
     permission_classes = (AllowAny,)
 
