@@ -209,9 +209,15 @@ class EmployeeAdmin(admin.ModelAdmin):
         if assignment_formset is None:
             return
         # The admin's change message reads these lists, which formset.save() would have filled.
-        assignment_formset.new_objects = [c.instance for c in changes if c.instance is None]
-        assignment_formset.changed_objects = []
+        existing = [form.instance.pk for form in assignment_formset.initial_forms]
+        assignment_formset.new_objects = list(saved.assignments.exclude(pk__in=existing))
         assignment_formset.deleted_objects = [c.instance for c in changes if c.delete]
+        deleted = {obj.pk for obj in assignment_formset.deleted_objects}
+        assignment_formset.changed_objects = [
+            (form.instance, form.changed_data)
+            for form in assignment_formset.initial_forms
+            if form.has_changed() and form.instance.pk not in deleted
+        ]
 
 
 class AssignmentForm(ServiceCheckedForm):
