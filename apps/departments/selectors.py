@@ -12,16 +12,20 @@ from .models import Assignment, Department, Employee
 
 
 def department_list() -> QuerySet[Department]:
-    return Department.objects.select_related("parent", "head").annotate(
-        employee_count=Count(
-            "assignments",
-            filter=Q(assignments__start_date__lte=timezone.localdate())
-            & (
-                Q(assignments__end_date__isnull=True)
-                | Q(assignments__end_date__gte=timezone.localdate())
-            ),
-            distinct=True,
+    return (
+        Department.objects.select_related("parent", "head")
+        .annotate(
+            employee_count=Count(
+                "assignments",
+                filter=Q(assignments__start_date__lte=timezone.localdate())
+                & (
+                    Q(assignments__end_date__isnull=True)
+                    | Q(assignments__end_date__gte=timezone.localdate())
+                ),
+                distinct=True,
+            )
         )
+        .order_by("code")
     )
 
 

@@ -298,7 +298,9 @@ def employee_save(
     hire_date = data.get("hire_date", employee.hire_date)
     leave_date = data.get("leave_date", employee.leave_date)
     if hire_date is None:
-        raise ApplicationError(_("This field is required."), field="hire_date", code="required")
+        raise ApplicationError(
+            _("An employee needs a hire date."), field="hire_date", code="required"
+        )
     employee_validate(
         employee=employee, hire_date=hire_date, leave_date=leave_date, assignment_changes=changes
     )

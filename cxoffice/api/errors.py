@@ -41,7 +41,7 @@ def _first_error(detail, path: str = ""):
 def _validation_response(detail) -> Response:
     field, leaf = _first_error(detail)
     field = field or None
-    message = str(leaf) if leaf is not None else _("Invalid input.")
+    message = str(leaf) if leaf is not None else _("The request is not valid.")
     code = getattr(leaf, "code", None) or "invalid"
     body = {
         "detail": f"{field}: {message}" if field else message,

@@ -1,11 +1,12 @@
 from django.core.management.base import BaseCommand
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from apps.departments.demo import DEMO_PASSWORD, USERS, load_demo
 
 
 class Command(BaseCommand):
-    help = _("Load the demo data set (idempotent: running it again changes nothing).")
+    help = gettext_lazy("Load the demo data set (idempotent: running it again changes nothing).")
 
     def handle(self, *args, **options):
         summary = load_demo()
