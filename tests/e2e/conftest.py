@@ -5,8 +5,10 @@ browser download is never used. ``make test`` installs Chromium with apt-get whe
 """
 
 import os
+from importlib import import_module
 
 import pytest
+from django.apps import apps
 from playwright.sync_api import sync_playwright
 
 # Playwright's sync API keeps an event loop running in the test thread; Django would otherwise
@@ -29,9 +31,17 @@ def pytest_collection_modifyitems(items):
     for item in items:
         if "/e2e/" in str(item.fspath):
             item.add_marker(pytest.mark.e2e)
-            # Live-server tests need committed data; roles come from a data migration, so the
-            # database is restored from its serialized state rather than merely flushed.
-            item.add_marker(pytest.mark.django_db(transaction=True, serialized_rollback=True))
+            item.add_marker(pytest.mark.django_db(transaction=True))
+
+
+# Data migrations whose rows a transactional test's flush removes: re-run for each browser test.
+ROLE_MIGRATIONS = ["apps.departments.migrations.0002_roles"]
+
+
+@pytest.fixture(autouse=True)
+def roles_from_migrations(transactional_db):
+    for module in ROLE_MIGRATIONS:
+        import_module(module).create_roles(apps, None)
 
 
 @pytest.fixture(scope="session")

@@ -23,9 +23,10 @@ ROLE_PERMISSIONS = {
 def create_roles(apps, schema_editor):
     # Permissions are normally created after all migrations; make sure this app's exist now.
     app_config = apps.get_app_config("departments")
-    app_config.models_module = True
+    models_module = getattr(app_config, "models_module", None)
+    app_config.models_module = models_module or True
     create_permissions(app_config, verbosity=0, apps=apps)
-    app_config.models_module = None
+    app_config.models_module = models_module
     Group = apps.get_model("auth", "Group")
     Permission = apps.get_model("auth", "Permission")
     for role, codenames in ROLE_PERMISSIONS.items():
