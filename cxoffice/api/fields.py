@@ -19,6 +19,8 @@ class CodeRelatedField(serializers.SlugRelatedField):
         queryset = self.get_queryset()
         if isinstance(data, bool) or not isinstance(data, str | int):
             self.fail("invalid")
+        if isinstance(data, int) and not 0 < data < 2**63:
+            self.fail("does_not_exist", model=queryset.model._meta.verbose_name, value=data)
         lookup = {"pk": data} if isinstance(data, int) else {self.slug_field: data}
         try:
             return queryset.get(**lookup)
