@@ -1,5 +1,8 @@
 from django import forms
 from django.contrib import admin
+from django.contrib.auth.admin import GroupAdmin
+from django.contrib.auth.models import Group
+from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -8,7 +11,7 @@ from cxoffice.errors import ApplicationError
 
 from . import selectors, services
 from .models import Assignment, Department, Employee
-from .roles import user_can_see_salaries
+from .roles import ROLE_LABELS, user_can_see_salaries
 
 
 class DepartmentForm(ServiceCheckedForm):
@@ -261,3 +264,24 @@ class AssignmentAdmin(admin.ModelAdmin):
 
     def delete_model(self, request, obj):
         services.assignment_delete(assignment=obj)
+
+
+admin.site.unregister(Group)
+
+
+@admin.register(Group)
+class RoleAdmin(GroupAdmin):
+    """Groups are the roles of SPEC §12; their names stay English, their labels are translated."""
+
+    list_display = ["name", "role_label", "member_count"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(members=Count("user"))
+
+    @admin.display(description=_("role"))
+    def role_label(self, obj):
+        return ROLE_LABELS.get(obj.name, obj.name)
+
+    @admin.display(description=_("members"), ordering="members")
+    def member_count(self, obj):
+        return obj.members

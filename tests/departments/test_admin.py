@@ -153,3 +153,11 @@ def test_department_changelist_query_count_is_flat(hr_client, django_assert_max_
         response = hr_client.get("/admin/departments/department/")
     assert response.status_code == 200
     assert Department.objects.count() == rows + 1
+
+
+def test_role_list_shows_translated_labels(client, make_user):
+    client.force_login(make_user(is_superuser=True))
+    english = client.get("/admin/auth/group/").content.decode()
+    chinese = client.get("/admin/auth/group/", HTTP_ACCEPT_LANGUAGE="zh-hant").content.decode()
+    assert "Data steward" in english
+    assert "資料管理員" in chinese
