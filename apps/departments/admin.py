@@ -173,19 +173,9 @@ class EmployeeAdmin(admin.ModelAdmin):
         return selectors.employee_list()
 
     def get_fields(self, request, obj=None):
-        fields = [
-            "employee_number",
-            "full_name",
-            "email",
-            "user",
-            "title",
-            "hire_date",
-            "leave_date",
-            "is_executive",
-        ]
-        if user_can_see_salaries(request.user):
-            fields.append("base_salary")
-        return fields
+        # The salary is HR's only: for anyone else it is neither shown nor posted.
+        salary_ok = user_can_see_salaries(request.user)
+        return [f for f in services.EMPLOYEE_FIELDS if f != "base_salary" or salary_ok]
 
     @admin.display(description=_("current department"), ordering="current_department_code")
     def current_department(self, obj):
