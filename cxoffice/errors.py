@@ -7,7 +7,10 @@ error message on the field it names.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 
 
 class ApplicationError(Exception):
@@ -44,3 +47,45 @@ def first_validation_message(error: ValidationError) -> tuple[str | None, str, s
 def application_error_from(error: ValidationError) -> ApplicationError:
     field, message, code = first_validation_message(error)
     return ApplicationError(message, field=field, code=code)
+
+
+class PermissionDeniedError(ApplicationError):
+    """The user may not do this to this object (HTTP 403)."""
+
+    status_code = 403
+
+
+@dataclass(frozen=True)
+class RowError:
+    """One refused row of a file or bulk request: 0-based ``index``, the field and the rule."""
+
+    index: int
+    field: str | None
+    detail: str
+    code: str = "invalid"
+
+    def as_dict(self) -> dict:
+        return {"index": self.index, "field": self.field, "detail": self.detail, "code": self.code}
+
+
+class RowsError(ApplicationError):
+    """A bulk write refused as a whole because of the listed rows; nothing was written."""
+
+    def __init__(self, errors: list[RowError], *, status_code: int = 400) -> None:
+        first = errors[0]
+        super().__init__(
+            _("Row %(index)s: %(field)s: %(detail)s (%(count)s rows refused; nothing was written).")
+            % {
+                "index": first.index,
+                "field": first.field or "-",
+                "detail": first.detail,
+                "count": len(errors),
+            },
+            field=first.field,
+            code="invalid_rows",
+        )
+        self.errors = errors
+        self.status_code = status_code
+
+    def as_dict(self) -> dict:
+        return {**super().as_dict(), "errors": [error.as_dict() for error in self.errors]}

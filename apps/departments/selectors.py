@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
 
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
+
+from cxoffice import trees
 
 from .models import Assignment, Department, Employee
 
@@ -36,29 +37,16 @@ def department_parent_map() -> dict[int, int | None]:
 
 def department_descendant_ids(root_ids: set[int], *, parent_map: dict | None = None) -> set[int]:
     """The given departments and every department below them, in at most one query."""
-    parent_map = department_parent_map() if parent_map is None else parent_map
-    children: dict[int | None, list[int]] = defaultdict(list)
-    for child, parent in parent_map.items():
-        children[parent].append(child)
-    found: set[int] = set()
-    stack = [dept for dept in root_ids if dept in parent_map]
-    while stack:
-        dept = stack.pop()
-        if dept not in found:
-            found.add(dept)
-            stack.extend(children[dept])
-    return found
+    return trees.descendants(
+        department_parent_map() if parent_map is None else parent_map, root_ids
+    )
 
 
 def department_ancestor_ids(department_id: int, *, parent_map: dict | None = None) -> list[int]:
     """Parent, grandparent, … of a department, nearest first (cycle-safe)."""
-    parent_map = department_parent_map() if parent_map is None else parent_map
-    ancestors: list[int] = []
-    current = parent_map.get(department_id)
-    while current is not None and current not in ancestors and current != department_id:
-        ancestors.append(current)
-        current = parent_map.get(current)
-    return ancestors
+    return trees.ancestors(
+        department_parent_map() if parent_map is None else parent_map, department_id
+    )
 
 
 def _assignment_on(day: dt.date) -> QuerySet[Assignment]:

@@ -13,11 +13,12 @@ from django.db import transaction
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from cxoffice import trees
 from cxoffice.errors import ApplicationError
 from cxoffice.services import apply_changes, validate_and_save
 
 from .models import Assignment, Department, Employee
-from .selectors import department_ancestor_ids
+from .selectors import department_parent_map
 
 DEPARTMENT_FIELDS = ("code", "name", "parent", "head", "is_active")
 EMPLOYEE_FIELDS = (
@@ -41,7 +42,7 @@ def department_check_parent(*, department: Department | None, parent: Department
     """Refuse a parent that would make the department its own ancestor."""
     if parent is None or department is None or department.pk is None:
         return
-    if parent.pk == department.pk or department.pk in department_ancestor_ids(parent.pk):
+    if trees.would_cycle(department_parent_map(), department.pk, parent.pk):
         raise ApplicationError(
             _(
                 "%(parent)s is below %(department)s in the tree; a department cannot become "

@@ -14,7 +14,7 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from cxoffice.errors import ApplicationError, first_validation_message
+from cxoffice.errors import ApplicationError, RowsError, first_validation_message
 
 
 def _first_error(detail, path: str = ""):
@@ -55,7 +55,7 @@ def _validation_response(detail) -> Response:
 def exception_handler(exc, context):
     if isinstance(exc, ApplicationError):
         body = exc.as_dict()
-        if exc.field:
+        if exc.field and not isinstance(exc, RowsError):
             body["detail"] = f"{exc.field}: {exc.message}"
         return Response(body, status=exc.status_code)
     if isinstance(exc, DjangoValidationError):

@@ -3,6 +3,8 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from cxoffice.numbers import plain
+
 
 @extend_schema_field(OpenApiTypes.STR)
 class CodeRelatedField(serializers.SlugRelatedField):
@@ -26,3 +28,18 @@ class CodeRelatedField(serializers.SlugRelatedField):
             return queryset.get(**lookup)
         except queryset.model.DoesNotExist:
             self.fail("does_not_exist", model=queryset.model._meta.verbose_name, value=data)
+
+
+class PlainDecimalField(serializers.DecimalField):
+    """A decimal as a JSON string without trailing zeros: ``"87.5"``, not ``"87.50000000"``."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_digits", 24)
+        kwargs.setdefault("decimal_places", 8)
+        kwargs.setdefault("coerce_to_string", True)
+        super().__init__(**kwargs)
+
+    def to_representation(self, value):
+        if value is None:
+            return None
+        return plain(value)

@@ -13,3 +13,13 @@ class ModelPermissions(DjangoModelPermissions):
         "HEAD": ["%(app_label)s.view_%(model_name)s"],
         "OPTIONS": ["%(app_label)s.view_%(model_name)s"],
     }
+
+
+class SignedInReadsModelPermissionsWrite(ModelPermissions):
+    """Everyone signed in reads; writing needs the model's add/change/delete permission (the
+    services then check the object: e.g. a data steward writes only their departments)."""
+
+    def has_permission(self, request, view):
+        if request.method in ("GET", "HEAD", "OPTIONS"):
+            return bool(request.user and request.user.is_authenticated)
+        return super().has_permission(request, view)

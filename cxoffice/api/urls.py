@@ -7,9 +7,12 @@ from rest_framework.permissions import AllowAny
 from rest_framework.routers import DefaultRouter
 
 from apps.departments.urls import router as departments_router
+from apps.kpis.urls import router as kpis_router
+from apps.targets.urls import router as targets_router
+from apps.targets.urls import urlpatterns as targets_urls
 
 router = DefaultRouter()
-for app_router in (departments_router,):
+for app_router in (departments_router, kpis_router, targets_router):
     router.registry.extend(app_router.registry)
 
 
@@ -25,5 +28,6 @@ class TokenView(ObtainAuthToken):
 
 urlpatterns = [
     path("auth/token/", TokenView.as_view(), name="api-token"),
+    *targets_urls,
     *router.urls,
 ]

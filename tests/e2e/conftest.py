@@ -6,6 +6,7 @@ browser download is never used. ``make test`` installs Chromium with apt-get whe
 
 import os
 from importlib import import_module
+from pathlib import Path
 
 import pytest
 from django.apps import apps
@@ -35,7 +36,10 @@ def pytest_collection_modifyitems(items):
 
 
 # Data migrations whose rows a transactional test's flush removes: re-run for each browser test.
-ROLE_MIGRATIONS = ["apps.departments.migrations.0002_roles"]
+ROLE_MIGRATIONS = sorted(
+    f"apps.{path.parent.parent.name}.migrations.{path.stem}"
+    for path in Path(__file__).resolve().parents[2].glob("apps/*/migrations/*_roles.py")
+)
 
 
 @pytest.fixture(autouse=True)
