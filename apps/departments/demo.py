@@ -11,22 +11,17 @@ from django.contrib.auth.models import Group
 from django.db import transaction
 
 from . import roles, services
+from .catalog import STANDARD_DEPARTMENTS
 from .models import Department, Employee
 
 DEMO_PASSWORD = "cxoffice-demo"
 
-# (code, name, parent code) — the departments of SPEC §4's catalog, under the company.
+# The standard departments, with Distribution split in two regions (so it rolls up).
 DEPARTMENTS = [
-    ("CO", "Company", None),
-    ("DIST", "Distribution", "CO"),
+    *STANDARD_DEPARTMENTS[:2],
     ("DIST-N", "Distribution North", "DIST"),
     ("DIST-S", "Distribution South", "DIST"),
-    ("CS", "Customer service", "CO"),
-    ("PROD", "Product", "CO"),
-    ("WH", "Warehouse", "CO"),
-    ("IT", "IT", "CO"),
-    ("MKT", "Marketing", "CO"),
-    ("QC", "QC / Description", "CO"),
+    *STANDARD_DEPARTMENTS[2:],
 ]
 
 FIRST = [
@@ -108,7 +103,7 @@ USERS = {
 
 
 @transaction.atomic
-def load_demo(*, seed: int = 2026) -> dict[str, int]:
+def load(*, seed: int = 2026) -> dict[str, int]:
     rng = random.Random(seed)
     departments: dict[str, Department] = {}
     for code, name, parent in DEPARTMENTS:

@@ -89,11 +89,13 @@ def _writer_check(user, values: dict[str, Any]) -> None:
 
 
 @transaction.atomic
-def target_create(*, user, **fields: Any) -> Target:
+def target_create(*, user, as_system: bool = False, **fields: Any) -> Target:
+    """``as_system``: a management command (catalog, demo) writing without a signed-in user."""
     values = {name: fields.get(name) for name in TARGET_FIELDS if name in fields}
     values.setdefault("scope", "company")
     target_check(values=values)
-    _writer_check(user, values)
+    if not as_system:
+        _writer_check(user, values)
     target = Target(**{k: v for k, v in values.items() if v is not None}, updated_by=user)
     target._history_user = user
     return validate_and_save(target)

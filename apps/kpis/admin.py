@@ -1,0 +1,180 @@
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+from import_export.admin import ImportExportMixin
+from import_export.formats.base_formats import CSV, XLSX
+from simple_history.admin import SimpleHistoryAdmin
+
+from cxoffice.admin_tools import ServiceCheckedForm, adopt
+from cxoffice.errors import ApplicationError
+
+from . import selectors, services
+from .models import KPI, KPIResult
+from .resources import KPIResultResource
+
+
+class KPIForm(ServiceCheckedForm):
+    class Meta:
+        model = KPI
+        fields = "__all__"
+
+    def clean(self):
+        cleaned = super().clean()
+        if "parent" in cleaned:
+            self.run_check(services.kpi_check_parent, kpi=self.instance, parent=cleaned["parent"])
+        return cleaned
+
+
+class ChildKPIInline(admin.TabularInline):
+    model = KPI
+    fk_name = "parent"
+    fields = ["code", "name", "department", "unit", "direction"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    show_change_link = True
+    verbose_name = _("child KPI (explains this one)")
+    verbose_name_plural = _("child KPIs (root causes)")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(KPI)
+class KPIAdmin(admin.ModelAdmin):
+    form = KPIForm
+    list_display = ["code", "name", "department", "unit", "direction", "aggregation",
+                    "frequency", "parent", "is_active"]  # fmt: skip
+    list_display_links = ["code", "name"]
+    list_filter = ["is_active", "department", "unit", "direction", "aggregation", "frequency",
+                   "source"]  # fmt: skip
+    search_fields = ["code", "name", "description"]
+    autocomplete_fields = ["parent", "department"]
+    inlines = [ChildKPIInline]
+
+    def get_queryset(self, request):
+        return selectors.kpi_list()
+
+    def save_model(self, request, obj, form, change):
+        data = {
+            name: form.cleaned_data[name]
+            for name in services.KPI_FIELDS
+            if name in form.cleaned_data
+        }
+        saved = services.kpi_update(kpi=obj, data=data) if change else services.kpi_create(**data)
+        adopt(obj, saved)
+
+
+class KPIResultForm(ServiceCheckedForm):
+    class Meta:
+        model = KPIResult
+        fields = ["kpi", "scope", "department", "employee", "period", "value", "numerator",
+                  "denominator", "sample_size", "note"]  # fmt: skip
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        # The value is derived for ratio KPIs given numerator and denominator.
+        self.fields["value"].required = False
+
+    def clean(self):
+        cleaned = super().clean()
+        kpi, scope, period = cleaned.get("kpi"), cleaned.get("scope"), cleaned.get("period")
+        if not (kpi and scope and period) or self.errors:
+            return cleaned
+        department, employee = cleaned.get("department"), cleaned.get("employee")
+        self.run_check(services.check_scope, scope=scope, department=department, employee=employee)
+        self.run_check(
+            services.NumbersWriter.for_user(self.user).check,
+            scope=scope,
+            department_id=department.pk if department else None,
+            employee_id=employee.pk if employee else None,
+        )
+        try:
+            self.checked_values = services.result_values(
+                kpi=kpi,
+                period=period,
+                value=cleaned.get("value"),
+                numerator=cleaned.get("numerator"),
+                denominator=cleaned.get("denominator"),
+                sample_size=cleaned.get("sample_size"),
+            )
+        except ApplicationError as error:
+            self.add_error(error.field if error.field in self.fields else None, error.message)
+        return cleaned
+
+
+@admin.register(KPIResult)
+class KPIResultAdmin(ImportExportMixin, SimpleHistoryAdmin):
+    form = KPIResultForm
+    resource_classes = [KPIResultResource]
+    import_formats = [CSV, XLSX]
+    export_formats = [CSV, XLSX]
+    list_display = ["kpi", "scope", "holder", "period", "value", "numerator", "denominator",
+                    "sample_size", "source", "entered_by", "updated_at"]  # fmt: skip
+    list_filter = ["period_type", "source", "scope", ("kpi", admin.RelatedOnlyFieldListFilter),
+                   ("department", admin.RelatedOnlyFieldListFilter)]  # fmt: skip
+    search_fields = ["kpi__code", "kpi__name", "period", "department__code",
+                     "employee__employee_number", "note"]  # fmt: skip
+    autocomplete_fields = ["kpi", "department", "employee"]
+    list_select_related = ["kpi", "department", "employee", "entered_by"]
+    history_list_display = ["value", "numerator", "denominator", "note"]
+    date_hierarchy = "period_start"
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+
+        class FormForUser(form):
+            def __init__(inner, *args, **kw):
+                super().__init__(*args, user=request.user, **kw)
+
+        return FormForUser
+
+    def get_queryset(self, request):
+        return selectors.kpi_result_list()
+
+    @admin.display(description=_("department or employee"))
+    def holder(self, obj):
+        return obj.department or obj.employee or _("company")
+
+    def has_change_permission(self, request, obj=None):
+        allowed = super().has_change_permission(request, obj)
+        if not allowed or obj is None:
+            return allowed
+        return services.NumbersWriter.for_user(request.user).may_write(
+            scope=obj.scope, department_id=obj.department_id, employee_id=obj.employee_id
+        )
+
+    def has_delete_permission(self, request, obj=None):
+        return self.has_change_permission(request, obj) and super().has_delete_permission(
+            request, obj
+        )
+
+    def save_model(self, request, obj, form, change):
+        values = form.checked_values
+        existing = obj if change else None
+        if existing is None:
+            saved, _outcome = services.kpi_result_upsert(
+                user=request.user,
+                kpi=obj.kpi,
+                scope=obj.scope,
+                department=obj.department,
+                employee=obj.employee,
+                period=values.period.key,
+                value=values.value,
+                numerator=values.numerator,
+                denominator=values.denominator,
+                sample_size=values.sample_size,
+                note=form.cleaned_data.get("note", ""),
+            )
+        else:
+            saved = services.kpi_result_write(
+                result=obj,
+                values=values,
+                note=form.cleaned_data.get("note", ""),
+                source=obj.source,
+                user=request.user,
+            )
+        adopt(obj, saved)
+
+    def delete_model(self, request, obj):
+        services.kpi_result_delete(user=request.user, result=obj)
