@@ -28,7 +28,11 @@ class KPISerializer(serializers.ModelSerializer):
 
 class KPIResultSerializer(serializers.ModelSerializer):
     kpi = CodeRelatedField(slug_field="code", queryset=KPI.objects.all())
-    scope = serializers.ChoiceField(choices=Scope.choices, default=Scope.COMPANY)
+    scope = serializers.ChoiceField(
+        choices=Scope.choices,
+        required=False,
+        help_text=_("Inferred when left out: employee, department, else company."),
+    )
     department = CodeRelatedField(
         slug_field="code", queryset=Department.objects.all(), allow_null=True, required=False
     )

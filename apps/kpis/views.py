@@ -33,7 +33,8 @@ class CodeOrIdLookupMixin:
 
     def get_object(self):
         value = self.kwargs[self.lookup_url_kwarg or self.lookup_field]
-        queryset = self.filter_queryset(self.get_queryset())
+        # List filters (?department=…) do not narrow the lookup of one KPI by its code or id.
+        queryset = self.get_queryset()
         lookup = {"pk": int(value)} if value.isdigit() else {self.code_field: value}
         obj = get_object_or_404(queryset, **lookup)
         self.check_object_permissions(self.request, obj)
@@ -115,8 +116,8 @@ class KPIViewSet(CodeOrIdLookupMixin, viewsets.ModelViewSet):
         holder, department, employee = holder_from_params(request)
         period_type = request.query_params.get("period_type")
         if period_type is None:
-            first_given = request.query_params.get("from") or request.query_params.get("to")
-            period_type = Period.parse(first_given).type if first_given else kpi.frequency
+            given = period_param(request, "from") or period_param(request, "to")
+            period_type = given.type if given else kpi.frequency
         if period_type not in PeriodType.values:
             raise ApplicationError(
                 _("Period type must be week, month, quarter or year."),

@@ -4,6 +4,7 @@ from .kpis import KPI_FIELDS, kpi_check_parent, kpi_create, kpi_update
 from .results import (
     ResultValues,
     check_scope,
+    infer_scope,
     kpi_result_delete,
     kpi_result_upsert,
     kpi_result_write,
@@ -13,8 +14,20 @@ from .rows import ResultRow, ResultRowReader, existing_results, kpi_results_bulk
 from .writers import NumbersWriter
 
 __all__ = [
-    "KPI_FIELDS", "NumbersWriter", "ResultRow", "ResultRowReader", "ResultValues", "check_scope",
-    "existing_results", "kpi_check_parent", "kpi_create", "kpi_result_delete",
-    "kpi_result_upsert", "kpi_result_write", "kpi_results_bulk_upsert", "kpi_update",
+    "KPI_FIELDS",
+    "NumbersWriter",
+    "ResultRow",
+    "ResultRowReader",
+    "ResultValues",
+    "check_scope",
+    "existing_results",
+    "infer_scope",
+    "kpi_check_parent",
+    "kpi_create",
+    "kpi_result_delete",
+    "kpi_result_upsert",
+    "kpi_result_write",
+    "kpi_results_bulk_upsert",
+    "kpi_update",
     "result_values",
 ]  # fmt: skip

@@ -150,6 +150,13 @@ def result_values(
     )
 
 
+def infer_scope(scope: str | None, *, department: Any, employee: Any) -> str:
+    """The scope given, or the one the holder implies: employee, department, else company."""
+    if scope:
+        return scope
+    return Scope.EMPLOYEE if employee else Scope.DEPARTMENT if department else Scope.COMPANY
+
+
 def check_scope(*, scope: str, department: Any, employee: Any) -> None:
     if scope not in Scope.values:
         raise ApplicationError(
@@ -215,8 +222,8 @@ def kpi_result_upsert(
     *,
     user,
     kpi: KPI,
-    scope: str,
     period: str,
+    scope: str | None = None,
     department: Department | None = None,
     employee: Employee | None = None,
     value: Any = None,
@@ -226,7 +233,10 @@ def kpi_result_upsert(
     note: str = "",
     source: str = Source.MANUAL,
 ) -> tuple[KPIResult, str]:
-    """Write the one result of (KPI, scope, period): created, updated or unchanged."""
+    """Write the one result of (KPI, scope, period): created, updated or unchanged.
+
+    ``scope`` may be left empty: it follows from ``department`` / ``employee``."""
+    scope = infer_scope(scope, department=department, employee=employee)
     check_scope(scope=scope, department=department, employee=employee)
     NumbersWriter.for_user(user).check(
         scope=scope,

@@ -14,8 +14,16 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 from apps.departments.models import Department, Employee
 from cxoffice.errors import ApplicationError, PermissionDeniedError, RowError, RowsError
 
-from ..models import KPI, KPIResult, Scope, Source
-from .results import ResultValues, check_scope, fill_result, result_key, result_values, same_values
+from ..models import KPI, KPIResult, Source
+from .results import (
+    ResultValues,
+    check_scope,
+    fill_result,
+    infer_scope,
+    result_key,
+    result_values,
+    same_values,
+)
 from .writers import NumbersWriter
 
 BULK_UPDATE_FIELDS = [
@@ -102,11 +110,12 @@ class ResultRowReader:
         employee = self._find(
             row.get("employee"), self.employees, self.employees_by_id, "employee", _("employee")
         )
-        scope = (row.get("scope") or "").strip() if isinstance(row.get("scope"), str) else None
-        if not scope:
-            scope = (
-                Scope.EMPLOYEE if employee else Scope.DEPARTMENT if department else Scope.COMPANY
-            )
+        raw_scope = row.get("scope")
+        scope = infer_scope(
+            raw_scope.strip() if isinstance(raw_scope, str) else raw_scope,
+            department=department,
+            employee=employee,
+        )
         check_scope(scope=scope, department=department, employee=employee)
         self.writer.check(
             scope=scope,
