@@ -134,12 +134,16 @@ def test_steward_imports_results_fixes_one_and_the_scorecard_turns_green(
     latest = history.first
     expect(latest).to_contain_text("steward1")
     expect(latest).to_contain_text("Changed")
-    expect(latest).to_contain_text(re.compile(r"numerator:\s*15(\.0+)?\s*→\s*91(\.0+)?"))
+    expect(latest).to_contain_text(
+        re.compile(r"numerator:\s*15(\.0+)?\s*→\s*91(\.0+)?", re.IGNORECASE)
+    )
     expect(history.nth(1)).to_contain_text("Created")
     expect(history.nth(1)).to_contain_text("steward1")
 
 
-def test_import_with_a_bad_row_shows_the_error_and_writes_nothing(live_server, page, login, tmp_path):
+def test_import_with_a_bad_row_shows_the_error_and_writes_nothing(
+    live_server, page, login, tmp_path
+):
     set_up_ops_and_steward()
     rows = [*CSV_ROWS[:2], ("2026-13", 90, 100, "no such month"), CSV_ROWS[3]]
     csv_path = write_csv(tmp_path / "ops-bad-period.csv", rows)
