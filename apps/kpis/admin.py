@@ -73,8 +73,10 @@ class KPIResultForm(ServiceCheckedForm):
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.user = user
-        # The value is derived for ratio KPIs given numerator and denominator.
-        self.fields["value"].required = False
+        # The value is derived for ratio KPIs given numerator and denominator (the field is
+        # absent from the read-only view of a result the user may not change).
+        if "value" in self.fields:
+            self.fields["value"].required = False
 
     def clean(self):
         cleaned = super().clean()

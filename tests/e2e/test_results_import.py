@@ -66,7 +66,7 @@ def upload(page, live_server, csv_path) -> None:
     format_select = page.locator("select#id_format")
     if format_select.count():
         format_select.select_option(label="csv")
-    page.click("#content-main form input[type=submit], #content form input[type=submit]")
+    page.click("form[enctype='multipart/form-data'] input[type=submit]")
 
 
 def test_steward_imports_results_fixes_one_and_the_scorecard_turns_green(
@@ -112,7 +112,9 @@ def test_steward_imports_results_fixes_one_and_the_scorecard_turns_green(
     expect(page.locator("#id_numerator")).to_have_value(re.compile(r"^15(\.0+)?$"))
     page.fill("#id_numerator", CORRECTED_NUMERATOR)
     page.click("input[name=_save]")
-    expect(page.locator(".errornote")).to_have_count(0)
+    # Saved, or the form came back with errors: list those (none expected) before going on.
+    expect(page.locator(".messagelist .success, #content .errornote").first).to_be_visible()
+    expect(page.locator("#content .errorlist li")).to_have_text([])
     expect(page.locator(".messagelist .success")).to_contain_text("was changed successfully")
     week_43 = KPIResult.objects.get(kpi=kpi, period="2026-W43")
     assert week_43.numerator == Decimal("91")
@@ -150,7 +152,7 @@ def test_import_with_a_bad_row_shows_the_error_and_writes_nothing(
     login("steward1")
 
     upload(page, live_server, csv_path)
-    expect(page.locator("#content h2")).to_contain_text("Some rows failed to validate")
+    expect(page.locator("#content h2", has_text="Some rows failed to validate")).to_be_visible()
     invalid = page.locator("table.import-preview tbody tr")
     expect(invalid).to_have_count(1)
     expect(invalid.first.locator("td").first).to_have_text("3")
