@@ -233,5 +233,5 @@ class KPIResult(models.Model):
         ]
 
     def __str__(self) -> str:
-        holder = self.department_id or self.employee_id or ""
-        return f"{self.kpi_id} {self.scope} {holder} {self.period}: {self.value}"
+        holder = self.department or self.employee or _("company")
+        return f"{self.kpi.code} · {holder} · {self.period}"

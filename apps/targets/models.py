@@ -95,5 +95,6 @@ class Target(models.Model):
         ]
 
     def __str__(self) -> str:
-        when = self.period or f"{self.valid_from or '…'}–{self.valid_to or '…'}"
-        return f"{self.kpi_id} {self.scope} {when}: {self.target}"
+        holder = self.department or self.employee or _("company")
+        when = self.period or f"{self.valid_from or '…'} – {self.valid_to or '…'}"
+        return f"{self.kpi.code} · {holder} · {when}"

@@ -175,8 +175,9 @@ class Command(BaseCommand):
 
     def timed(self, label: str, run: Callable[[], object], note: str = "") -> int:
         """One warm-up run with its queries captured, then ``--repeat`` timed runs."""
-        with CaptureQueriesContext(connection) as queries:
+        with CaptureQueriesContext(connection) as captured:
             run()
+        queries = len(captured)  # now: a request (below) empties the connection's query log
         runs = []
         for _ in range(self.repeat):
             start = time.perf_counter()
@@ -184,9 +185,9 @@ class Command(BaseCommand):
             runs.append(time.perf_counter() - start)
         self.stdout.write(
             f"  {label:<30} min {min(runs):8.4f} s  median {statistics.median(runs):8.4f} s"
-            f"  {len(queries):5d} queries  {note}"
+            f"  {queries:5d} queries  {note}"
         )
-        return len(queries)
+        return queries
 
     def upsert(self, label: str, rows: list[dict[str, Any]]) -> None:
         with counted() as queries:
@@ -254,17 +255,18 @@ class Command(BaseCommand):
         self.timed(f"API, department {group.code}", api(department=group.code), "status 200")
 
         small = self.kpis[: max(1, len(self.kpis) // 5)]
-        with CaptureQueriesContext(connection) as full:
+        with CaptureQueriesContext(connection) as captured:
             scorecard(period=self.month)
+        full = len(captured)
         with transaction.atomic():  # the other KPIs inactive, for this measurement only
             KPI.objects.exclude(pk__in=[k.pk for k in small]).update(is_active=False)
-            with CaptureQueriesContext(connection) as fifth:
+            with CaptureQueriesContext(connection) as captured:
                 scorecard(period=self.month)
+            fifth = len(captured)
             transaction.set_rollback(True)
         self.stdout.write(
-            f"  queries vs KPIs (company):     {len(small)} KPIs → {len(fifth)} queries, "
-            f"{len(self.kpis)} KPIs → {len(full)} queries"
-            f" ({'equal' if len(fifth) == len(full) else 'NOT equal'})"
+            f"  queries vs KPIs (company):     {len(small)} KPIs → {fifth} queries, "
+            f"{len(self.kpis)} KPIs → {full} queries ({'equal' if fifth == full else 'NOT equal'})"
         )
 
         if options["bulk_rows"]:
