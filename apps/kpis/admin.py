@@ -8,7 +8,7 @@ from cxoffice.admin_tools import ServiceCheckedForm, adopt
 from cxoffice.errors import ApplicationError
 
 from . import selectors, services
-from .models import KPI, KPIResult
+from .models import KPI, Aggregation, KPIResult
 from .resources import KPIResultResource
 
 
@@ -91,11 +91,18 @@ class KPIResultForm(ServiceCheckedForm):
             department_id=department.pk if department else None,
             employee_id=employee.pk if employee else None,
         )
+        value = cleaned.get("value")
+        if (
+            kpi.aggregation == Aggregation.RATIO
+            and cleaned.get("denominator") is not None
+            and "value" not in self.changed_data
+        ):
+            value = None  # derived again from the (new) numerator and denominator
         try:
             self.checked_values = services.result_values(
                 kpi=kpi,
                 period=period,
-                value=cleaned.get("value"),
+                value=value,
                 numerator=cleaned.get("numerator"),
                 denominator=cleaned.get("denominator"),
                 sample_size=cleaned.get("sample_size"),

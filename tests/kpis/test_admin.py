@@ -120,3 +120,15 @@ def test_result_changelist_query_count_is_flat(
     with django_assert_max_num_queries(15):
         response = admin_client.get("/admin/kpis/kpiresult/")
     assert response.status_code == 200
+
+
+def test_changing_the_numerator_derives_the_value_again(steward_client, ops):
+    kpi = KPIFactory()
+    result = KPIResultFactory(
+        kpi=kpi, department=ops, period="2026-W47", numerator=15, denominator=100
+    )
+    form = result_form(kpi, ops, value="15.00000000", numerator="91", denominator="100")
+    response = steward_client.post(f"/admin/kpis/kpiresult/{result.pk}/change/", form)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    result.refresh_from_db()
+    assert (result.numerator, result.value) == (91, 91)
