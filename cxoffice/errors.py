@@ -74,8 +74,12 @@ class RowsError(ApplicationError):
     def __init__(self, errors: list[RowError], *, status_code: int = 400) -> None:
         first = errors[0]
         super().__init__(
-            _("Row %(index)s: %(field)s: %(detail)s (%(count)s rows refused; nothing was written).")
+            _(
+                "Row %(number)s (index %(index)s): %(field)s: %(detail)s (%(count)s rows "
+                "refused; nothing was written)."
+            )
             % {
+                "number": first.index + 1,
                 "index": first.index,
                 "field": first.field or "-",
                 "detail": first.detail,

@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportExportMixin
 from import_export.formats.base_formats import CSV, XLSX
@@ -42,9 +43,9 @@ class ChildKPIInline(admin.TabularInline):
 @admin.register(KPI)
 class KPIAdmin(admin.ModelAdmin):
     form = KPIForm
-    list_display = ["code", "name", "department", "unit", "direction", "aggregation",
+    list_display = ["code", "shown_name", "department", "unit", "direction", "aggregation",
                     "frequency", "parent", "is_active"]  # fmt: skip
-    list_display_links = ["code", "name"]
+    list_display_links = ["code", "shown_name"]
     list_filter = ["is_active", "department", "unit", "direction", "aggregation", "frequency",
                    "source"]  # fmt: skip
     search_fields = ["code", "name", "description"]
@@ -53,6 +54,11 @@ class KPIAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         return selectors.kpi_list()
+
+    @admin.display(description=_("name"), ordering="name")
+    def shown_name(self, obj):
+        # Catalog names are translated; names typed by the company come back as they are.
+        return gettext(obj.name) if obj.name else ""
 
     def save_model(self, request, obj, form, change):
         data = {

@@ -131,7 +131,7 @@ class KPIViewSet(CodeOrIdLookupMixin, viewsets.ModelViewSet):
             if period.type != period_type:
                 raise ApplicationError(
                     _("%(key)s is not a %(type)s period.")
-                    % {"key": period.key, "type": period_type},
+                    % {"key": period.key, "type": PeriodType(period_type).label},
                     field=name,
                     code="invalid_period",
                 )

@@ -9,7 +9,7 @@ from __future__ import annotations
 from decimal import Decimal as D
 
 from django.db import transaction
-from django.utils.translation import gettext_noop as N_
+from django.utils.translation import gettext_noop
 
 from apps.kpis.models import KPI
 
@@ -17,19 +17,24 @@ from . import services
 from .models import Target
 
 COMPANY_TARGETS = {
-    "delivery.on_time_rate": (D("90"), D("94"), D("97"), D("97.2"), N_("ShipMatrix: UPS on-time delivery during the December 2025 peak, 97.2% (carrier peak on-time).")),
+    # xgettext:no-python-format
+    "delivery.on_time_rate": (D("90"), D("94"), D("97"), D("97.2"), gettext_noop("ShipMatrix: UPS on-time delivery during the December 2025 peak, 97.2% (carrier peak on-time).")),
     "delivery.first_attempt_success_rate": (D("88"), D("92"), D("95"), None, ""),
-    "delivery.damage_loss_rate": (D("1.0"), D("0.6"), D("0.3"), D("0.3"), N_("WERC DC Measures: 99.7% damage-free shipping is best in class, i.e. 0.3% damaged.")),
+    # xgettext:no-python-format
+    "delivery.damage_loss_rate": (D("1.0"), D("0.6"), D("0.3"), D("0.3"), gettext_noop("WERC DC Measures: 99.7% damage-free shipping is best in class, i.e. 0.3% damaged.")),
     "delivery.late_rate": (D("10"), D("6"), D("3"), None, ""),
-    "service.fcr_rate": (D("65"), D("72"), D("80"), D("80"), N_("SQM Group: 80% first-contact resolution is “world class”.")),
-    "service.csat": (D("75"), D("82"), D("88"), D("80"), N_("ACSI online retail score 80 (2024). Caveat: ACSI is a 0–100 index, not a share of satisfied answers; use only as a CSAT-style reference.")),
+    # xgettext:no-python-format
+    "service.fcr_rate": (D("65"), D("72"), D("80"), D("80"), gettext_noop("SQM Group: 80% first-contact resolution is “world class”.")),
+    "service.csat": (D("75"), D("82"), D("88"), D("80"), gettext_noop("ACSI online retail score 80 (2024). Caveat: ACSI is a 0–100 index, not a share of satisfied answers; use only as a CSAT-style reference.")),
     "service.first_response_time": (D("8"), D("4"), D("1"), None, ""),
     "service.resolution_time": (D("48"), D("24"), D("12"), None, ""),
-    "product.out_of_stock_rate": (D("8.3"), D("5"), D("3"), D("8.3"), N_("Gruen & Corsten: retail out-of-stock rate, world average 8.3% (an average, not best in class).")),
+    # xgettext:no-python-format
+    "product.out_of_stock_rate": (D("8.3"), D("5"), D("3"), D("8.3"), gettext_noop("Gruen & Corsten: retail out-of-stock rate, world average 8.3% (an average, not best in class).")),
     "product.price_index": (D("105"), D("100"), D("97"), None, ""),
     "product.active_skus": (D("4000"), D("5000"), D("6000"), None, ""),
     "warehouse.inventory_accuracy": (D("97"), D("98.5"), D("99.5"), None, ""),
-    "warehouse.outbound_accuracy": (D("99"), D("99.5"), D("99.8"), D("99.9"), N_("WERC DC Measures: picking accuracy 99.9% is best in class.")),
+    # xgettext:no-python-format
+    "warehouse.outbound_accuracy": (D("99"), D("99.5"), D("99.8"), D("99.9"), gettext_noop("WERC DC Measures: picking accuracy 99.9% is best in class.")),
     "it.site_availability": (D("99.5"), D("99.9"), D("99.95"), None, ""),
     "it.search_response_p95": (D("800"), D("500"), D("300"), None, ""),
     "it.production_incidents": (D("5"), D("3"), D("1"), None, ""),
@@ -37,7 +42,7 @@ COMPANY_TARGETS = {
     "marketing.campaign_conversion_rate": (D("2"), D("3"), D("4"), None, ""),
     "qc.receiving_defect_rate": (D("2"), D("1"), D("0.5"), None, ""),
     "qc.description_complaints": (D("3"), D("2"), D("1"), None, ""),
-    "cx.nps": (D("20"), D("30"), D("40"), D("28.4"), N_("XM Institute: US retail NPS benchmark 28.4 (2022).")),
+    "cx.nps": (D("20"), D("30"), D("40"), D("28.4"), gettext_noop("XM Institute: US retail NPS benchmark 28.4 (2022).")),
     "cx.ces": (D("5"), D("5.5"), D("6"), None, ""),
     "cx.perfect_order_rate": (D("85"), D("90"), D("94"), None, ""),
     "cx.churn_rate": (D("8"), D("6"), D("4"), None, ""),

@@ -1,3 +1,5 @@
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from apps.departments.models import Department, Employee
@@ -41,7 +43,7 @@ class TrendPointSerializer(serializers.Serializer):
 
 class ScorecardRowSerializer(serializers.Serializer):
     kpi = serializers.CharField(source="kpi.code")
-    name = serializers.CharField(source="kpi.name")
+    name = serializers.SerializerMethodField(help_text=_("in the caller's language"))
     unit = serializers.CharField(source="kpi.unit")
     direction = serializers.CharField(source="kpi.direction")
     actual = PlainDecimalField(source="value.value", allow_null=True)
@@ -55,6 +57,10 @@ class ScorecardRowSerializer(serializers.Serializer):
     gap_to_benchmark = PlainDecimalField(allow_null=True)
     trend = serializers.SerializerMethodField()
     children = serializers.SerializerMethodField()
+
+    def get_name(self, row) -> str:
+        # Catalog names are translated; names a company typed itself come back as they are.
+        return gettext(row.kpi.name) if row.kpi.name else ""
 
     def get_trend(self, row) -> list[dict]:
         return TrendPointSerializer(

@@ -1,19 +1,14 @@
-"""Benchmark the scorecard and the bulk upsert of KPI results on a throwaway test database.
-
-``python manage.py bench_scorecard [--kpis 50] [--departments 20] [--weeks 26]
-[--bulk-rows 100000] [--repeat 5] [--keepdb]``
+"""Time the scorecard and the bulk upsert of KPI results on a throwaway test database.
 
 The configured database is never touched: like the test runner, the command creates a test
-database with Django's test utilities (in memory on SQLite; ``test_<name>_bench`` elsewhere — not
-``test_<name>``, so that a test suite running on the same server keeps its own database), runs
-the migrations there and drops it afterwards. The data set is built through the services: a root
-department, groups of five leaf departments under it, percent KPIs (every tenth lower is better,
-in trees of five) with company targets, and weekly results of every KPI × leaf department.
-
-Timed: the scorecard of the last full month (selector and API, company and one group), the
-query count of the company scorecard with a fifth of the KPIs next to all of them, and the bulk
-upsert of new, unchanged and changed results. Times are wall clock (min and median of
-``--repeat`` runs after one counted warm-up run); nothing is asserted.
+database (in memory on SQLite; ``test_<name>_bench`` elsewhere, so that a test suite on the same
+server keeps its ``test_<name>``), migrates it and drops it afterwards. The data set is built
+through the services: a root department over groups of five leaf departments, percent KPIs
+(every tenth lower is better, in trees of five) with company targets, and weekly results of
+every KPI × leaf department. Timed: the scorecard of the last full month (selector and API,
+company and one group), its query count with a fifth of the KPIs, and the bulk upsert of new,
+unchanged and changed results. Wall-clock min and median of ``--repeat`` runs after a counted
+warm-up run; nothing is asserted.
 """
 
 from __future__ import annotations
@@ -54,6 +49,12 @@ LEVELS = {  # threshold, target, stretch, benchmark (percent)
     Direction.HIGHER_IS_BETTER: ("70", "80", "90", "85"),
     Direction.LOWER_IS_BETTER: ("30", "20", "10", "15"),
 }
+
+
+def queries_of(run: Callable[[], object]) -> int:
+    with CaptureQueriesContext(connection) as captured:
+        run()
+    return len(captured)  # now: the next request empties the connection's query log
 
 
 @contextmanager
@@ -128,6 +129,9 @@ class Command(BaseCommand):
             "denominator": denominator,
         }
 
+    def result_rows(self, weeks: list[Period]) -> list[dict[str, Any]]:
+        return [self.result_row(k, d, w) for w in weeks for k in self.kpis for d in self.leaves]
+
     def build(self, options: dict[str, Any]) -> None:
         self.user = get_user_model().objects.create_superuser("bench", "bench@example.com", None)
         root = department_create(code="BENCH", name="Benchmark company")
@@ -164,13 +168,7 @@ class Command(BaseCommand):
             self.kpis.append(kpi)
         last_week = Period.for_date(timezone.localdate() - timedelta(days=7), PeriodType.WEEK)
         self.weeks = last_week.last(options["weeks"])
-        rows = [
-            self.result_row(kpi, leaf, week)
-            for week in self.weeks
-            for kpi in self.kpis
-            for leaf in self.leaves
-        ]
-        kpi_results_bulk_upsert(user=self.user, rows=rows)
+        kpi_results_bulk_upsert(user=self.user, rows=self.result_rows(self.weeks))
         month = Period.for_date(timezone.localdate(), PeriodType.MONTH).previous()
         while month.children(PeriodType.WEEK)[-1] > last_week:  # a week not yet reported
             month = month.previous()
@@ -178,11 +176,9 @@ class Command(BaseCommand):
 
     # -- measuring ----------------------------------------------------------------------------
 
-    def timed(self, label: str, run: Callable[[], object], note: str = "") -> int:
-        """One warm-up run with its queries captured, then ``--repeat`` timed runs."""
-        with CaptureQueriesContext(connection) as captured:
-            run()
-        queries = len(captured)  # now: a request (below) empties the connection's query log
+    def timed(self, label: str, run: Callable[[], object], note: str = "") -> None:
+        """One warm-up run with its queries counted, then ``--repeat`` timed runs."""
+        queries = queries_of(run)
         runs = []
         for _ in range(self.repeat):
             start = time.perf_counter()
@@ -192,7 +188,6 @@ class Command(BaseCommand):
             f"  {label:<30} min {min(runs):8.4f} s  median {statistics.median(runs):8.4f} s"
             f"  {queries:5d} queries  {note}"
         )
-        return queries
 
     def upsert(self, label: str, rows: list[dict[str, Any]]) -> None:
         with counted() as queries:
@@ -204,6 +199,12 @@ class Command(BaseCommand):
             f"  {label:<22} {seconds:8.3f} s  {len(rows) / seconds:10,.0f} rows/s"
             f"  {queries[0]:6d} queries  {figures}"
         )
+
+    def api_get(self, department: str = "") -> None:
+        query = {"period": self.month.key} | ({"department": department} if department else {})
+        response = self.client.get("/api/v1/scorecards/", query)
+        if response.status_code != 200:
+            raise CommandError(f"API {query}: {response.status_code} {response.content!r}")
 
     def bench(self, options: dict[str, Any]) -> None:
         version = ".".join(str(part) for part in connection.get_database_version())
@@ -217,7 +218,7 @@ class Command(BaseCommand):
         lower = sum(k.direction == Direction.LOWER_IS_BETTER for k in self.kpis)
         self.stdout.write(
             f"Data set: {len(self.kpis)} KPIs ({lower} lower is better, trees of {GROUP_SIZE})"
-            f" × {len(self.leaves)} departments (under {len(self.groups)} groups and 1 root, "
+            f" × {len(self.leaves)} departments (in {len(self.groups)} groups under 1 root, "
             f"{Department.objects.count()} in all) × {len(self.weeks)} weeks "
             f"{self.weeks[0]}…{self.weeks[-1]} = {KPIResult.objects.count():,} results; "
             f"built in {built:.1f} s"
@@ -240,30 +241,16 @@ class Command(BaseCommand):
             lambda: scorecard(period=self.month, department=group),
             f"{dept_kpis} KPIs",
         )
-        client = APIClient()
-        client.force_authenticate(self.user)
-
-        def api(**params: str) -> Callable[[], object]:
-            def get() -> object:
-                response = client.get("/api/v1/scorecards/", {"period": self.month.key, **params})
-                if response.status_code != 200:
-                    raise CommandError(f"API {params}: {response.status_code} {response.content}")
-                return response
-
-            return get
-
-        self.timed("API, company", api(), "status 200")
-        self.timed(f"API, department {group.code}", api(department=group.code), "status 200")
+        self.client = APIClient()
+        self.client.force_authenticate(self.user)
+        self.timed("API, company", self.api_get, "status 200")
+        self.timed(f"API, department {group.code}", lambda: self.api_get(group.code), "status 200")
 
         small = self.kpis[: max(1, len(self.kpis) // 5)]
-        with CaptureQueriesContext(connection) as captured:
-            scorecard(period=self.month)
-        full = len(captured)
+        full = queries_of(lambda: scorecard(period=self.month))
         with transaction.atomic():  # the other KPIs inactive, for this measurement only
             KPI.objects.exclude(pk__in=[k.pk for k in small]).update(is_active=False)
-            with CaptureQueriesContext(connection) as captured:
-                scorecard(period=self.month)
-            fifth = len(captured)
+            fifth = queries_of(lambda: scorecard(period=self.month))
             transaction.set_rollback(True)
         self.stdout.write(
             f"  queries vs KPIs (company):     {len(small)} KPIs → {fifth} queries, "
@@ -276,10 +263,7 @@ class Command(BaseCommand):
     def bench_bulk(self, count: int) -> None:
         per_week = len(self.kpis) * len(self.leaves)
         older = [self.weeks[0].shift(-n) for n in range(1, math.ceil(count / per_week) + 1)]
-        rows = [
-            self.result_row(kpi, leaf, week) for week in older for kpi in self.kpis
-            for leaf in self.leaves
-        ][:count]  # fmt: skip
+        rows = self.result_rows(older)[:count]
         self.stdout.write(
             f"\nBulk upsert of {count:,} results (kpi_results_bulk_upsert; {len(older)} older "
             f"weeks {older[-1]}…{older[0]} × KPIs × departments, one run each):"
