@@ -13,7 +13,7 @@ from cxoffice.errors import ApplicationError
 from . import selectors, services
 from .filters import KPIFilter, KPIResultFilter
 from .models import Scope
-from .periods import Period, PeriodError, PeriodType, period_range
+from .periods import Period, PeriodError, PeriodType, is_valid_key, period_range
 from .serializers import (
     BulkOutcomeSerializer,
     BulkResultsSerializer,
@@ -188,6 +188,8 @@ class KPIResultViewSet(viewsets.ModelViewSet):
     def perform_update(self, serializer):
         result = serializer.instance
         data = serializer.validated_data
+        if "period" in data and is_valid_key(data["period"]):
+            data["period"] = Period.parse(data["period"]).key  # "2026-w47" is 2026-W47
         for key in ("kpi", "scope", "department", "employee", "period"):
             if key in data and data[key] != getattr(result, key):
                 raise ApplicationError(

@@ -327,3 +327,18 @@ def test_result_filters(api_for, kpi, ops):
     bad = client.get("/api/v1/kpi-results/?period_in=2026-W99")
     assert bad.status_code == 400
     assert bad.json()["field"] == "period_in"
+
+
+def test_patch_changes_numbers_but_not_identity(steward, kpi, ops):
+    result = KPIResultFactory(
+        kpi=kpi, department=ops, period="2026-W47", numerator=9, denominator=10
+    )
+    url = f"/api/v1/kpi-results/{result.pk}/"
+    ok = steward.patch(url, {"numerator": 7, "period": "2026-w47"}, format="json")
+    assert ok.status_code == 200, ok.json()
+    assert ok.json()["value"] == "70"
+    moved = steward.patch(url, {"period": "2026-W46"}, format="json")
+    assert moved.status_code == 400
+    assert moved.json()["code"] == "immutable"
+    assert steward.delete(url).status_code == 204
+    assert not KPIResult.objects.exists()
