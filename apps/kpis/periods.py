@@ -16,6 +16,7 @@ import calendar
 import re
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import cached_property
 
 from django.db import models
 from django.utils.functional import Promise
@@ -74,6 +75,7 @@ def weeks_in_iso_year(year: int) -> int:
     return date(year, 12, 28).isocalendar().week
 
 
+# Frozen: cached_property writes the instance __dict__ directly, so key/dates are computed once.
 @dataclass(frozen=True)
 class Period:
     """One year, quarter, month or ISO week. ``year`` is the ISO year for weeks."""
@@ -133,7 +135,7 @@ class Period:
             return cls(type, day.year, (day.month - 1) // 3 + 1)
         return cls(type, day.year, 1)
 
-    @property
+    @cached_property
     def key(self) -> str:
         """The canonical key: ``2026``, ``2026-Q4``, ``2026-11`` or ``2026-W47``."""
         if self.type == PeriodType.WEEK:
@@ -144,7 +146,7 @@ class Period:
             return f"{self.year:04d}-Q{self.number}"
         return f"{self.year:04d}"
 
-    @property
+    @cached_property
     def start(self) -> date:
         """The first day (a Monday for weeks, possibly in the previous calendar year)."""
         if self.type == PeriodType.WEEK:
@@ -155,7 +157,7 @@ class Period:
             return date(self.year, 3 * self.number - 2, 1)
         return date(self.year, 1, 1)
 
-    @property
+    @cached_property
     def end(self) -> date:
         """The last day, inclusive (a Sunday for weeks, possibly in the next calendar year)."""
         if self.type == PeriodType.WEEK:
@@ -167,11 +169,11 @@ class Period:
         }[self.type]
         return date(self.year, last_month, calendar.monthrange(self.year, last_month)[1])
 
-    @property
+    @cached_property
     def days(self) -> int:
         return (self.end - self.start).days + 1
 
-    @property
+    @cached_property
     def anchor(self) -> date:
         """The day that places this period in coarser ones: the Thursday of a week, else start."""
         if self.type == PeriodType.WEEK:

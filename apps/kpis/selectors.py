@@ -89,9 +89,12 @@ class ResultBook:
     ) -> None:
         self.kpis = {kpi.pk: kpi for kpi in kpis}
         self._explicit: dict[tuple, Point] = {}
+        # (KPI, holder) pairs with any result of their own: the others skip the walk over periods.
+        self._has_own: set[tuple[int, Holder]] = set()
         for kpi_id, scope, department_id, employee_id, period, value, num, den, n in rows:
             holder = Holder(scope, department_id if scope == Scope.DEPARTMENT else employee_id)
             self._explicit[(kpi_id, holder, period)] = Point(value, num, den, n)
+            self._has_own.add((kpi_id, holder))
         self._children = trees.children_map(department_parents)
         self._memo: dict[tuple, tuple[Point | None, str]] = {}
 
@@ -137,6 +140,8 @@ class ResultBook:
 
     def _own(self, kpi: KPI, holder: Holder, period: Period) -> Point | None:
         """The holder's own value: explicit, or rolled up over finer periods (memoised)."""
+        if (kpi.pk, holder) not in self._has_own:
+            return None
         key = ("own", kpi.pk, holder, period)
         if key in self._memo:
             return self._memo[key][0]
@@ -186,13 +191,19 @@ def result_book(
     types = [t for t, rank in RANK.items() if rank <= coarsest]
     who = Q()
     departments: set[int] = set()
+    every_department = False
     for holder in holders:
         if holder.scope == Scope.COMPANY:
+            # The company rolls up from every department: no need to list them.
             who |= Q(scope=Scope.COMPANY)
+            every_department = True
         elif holder.scope == Scope.EMPLOYEE:
             who |= Q(scope=Scope.EMPLOYEE, employee_id=holder.id)
-        departments |= holder_departments(holder, parent_map)
-    if departments:
+        else:
+            departments |= holder_departments(holder, parent_map)
+    if every_department:
+        who |= Q(scope=Scope.DEPARTMENT)
+    elif departments:
         who |= Q(scope=Scope.DEPARTMENT, department_id__in=departments)
     rows = KPIResult.objects.filter(
         who,

@@ -159,7 +159,16 @@ class TestBulk:
         response = steward.post(self.URL, {"results": rows}, format="json")
         assert response.status_code == 200, response.json()
         assert response.json() == {"created": 1, "updated": 1, "unchanged": 1}
-        assert KPIResult.objects.get(period="2026-W46").value == 80
+        updated = KPIResult.objects.get(period="2026-W46")
+        assert (updated.value, updated.numerator, updated.source) == (80, 8, "import")
+        assert updated.entered_by.username == "steward1"
+        latest = updated.history.latest()
+        assert (latest.history_type, latest.value, latest.history_user.username) == (
+            "~",
+            80,
+            "steward1",
+        )
+        assert KPIResult.objects.get(period="2026-W47").history.get().history_type == "+"
 
     def test_one_bad_row_writes_nothing_and_names_every_bad_row(self, steward, kpi, ops):
         rows = [

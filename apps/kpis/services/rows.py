@@ -9,9 +9,10 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+from simple_history.utils import bulk_create_with_history
 
 from apps.departments.models import Department, Employee
+from cxoffice.db import bulk_update_values
 from cxoffice.errors import ApplicationError, PermissionDeniedError, RowError, RowsError
 
 from ..models import KPI, KPIResult, Source
@@ -26,9 +27,10 @@ from .results import (
 )
 from .writers import NumbersWriter
 
+# What an upsert can change: the period is part of a result's identity, so its dates cannot.
 BULK_UPDATE_FIELDS = [
-    "period_type", "period_start", "period_end", "period_anchor", "value", "numerator",
-    "denominator", "sample_size", "note", "source", "entered_by", "updated_at",
+    "value", "numerator", "denominator", "sample_size", "note", "source", "entered_by",
+    "updated_at",
 ]  # fmt: skip
 
 
@@ -213,7 +215,8 @@ def kpi_results_bulk_upsert(
     if to_create:
         bulk_create_with_history(to_create, KPIResult, batch_size=2000, default_user=user)
     if to_update:
-        bulk_update_with_history(
-            to_update, KPIResult, fields=BULK_UPDATE_FIELDS, batch_size=2000, default_user=user
+        bulk_update_values(to_update, BULK_UPDATE_FIELDS)
+        KPIResult.history.bulk_history_create(
+            to_update, update=True, default_user=user, batch_size=2000
         )
     return {"created": len(to_create), "updated": len(to_update), "unchanged": unchanged}
