@@ -9,6 +9,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from simple_history.utils import bulk_create_with_history
 
 from apps.departments.models import Department, Employee
@@ -26,6 +27,13 @@ from .results import (
     same_values,
 )
 from .writers import NumbersWriter
+
+# Lazy: translated only when a row is refused, not for each of 100,000 good rows.
+THE_KPI, THE_DEPARTMENT, THE_EMPLOYEE = (
+    gettext_lazy("KPI"),
+    gettext_lazy("department"),
+    gettext_lazy("employee"),
+)
 
 # What an upsert can change: the period is part of a result's identity, so its dates cannot.
 BULK_UPDATE_FIELDS = [
@@ -102,15 +110,15 @@ class ResultRowReader:
         """Check one row; ``label`` (its row number) is quoted if a later row repeats its key."""
         if not isinstance(row, Mapping):
             raise ApplicationError(_("Each row is an object."), field=None, code="invalid")
-        kpi = self._find(row.get("kpi"), self.kpis, self.kpis_by_id, "kpi", _("KPI"))
+        kpi = self._find(row.get("kpi"), self.kpis, self.kpis_by_id, "kpi", THE_KPI)
         if kpi is None:
             raise ApplicationError(_("Give the KPI code."), field="kpi", code="required")
         department = self._find(
             row.get("department"), self.departments, self.departments_by_id, "department",
-            _("department"),
+            THE_DEPARTMENT,
         )  # fmt: skip
         employee = self._find(
-            row.get("employee"), self.employees, self.employees_by_id, "employee", _("employee")
+            row.get("employee"), self.employees, self.employees_by_id, "employee", THE_EMPLOYEE
         )
         raw_scope = row.get("scope")
         scope = infer_scope(
