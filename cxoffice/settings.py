@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "apps.departments",
     "apps.kpis",
     "apps.targets",
+    "apps.bonuses",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,315 @@
+"""Bonus plans, enrollments, runs, lines and adjustments (SPEC §10).
+
+Percentages are stored as plain numbers in percent (``60`` = 60%), as the API shows them; the
+arithmetic (``calculations.py``) works on fractions.
+"""
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+from apps.departments.models import Department, Employee, code_validator
+from apps.kpis.models import KPI
+
+PERCENT = {"max_digits": 9, "decimal_places": 4}
+MONEY = {"max_digits": 14, "decimal_places": 2}
+LEVEL = {"max_digits": 24, "decimal_places": 8, "null": True, "blank": True}
+
+
+class PlanPeriodType(models.TextChoices):
+    MONTH = "month", _("month")
+    QUARTER = "quarter", _("quarter")
+    YEAR = "year", _("year")
+
+
+class PlanStatus(models.TextChoices):
+    DRAFT = "draft", _("draft")
+    ACTIVE = "active", _("active")
+    RETIRED = "retired", _("retired")
+
+
+class MissingDataPolicy(models.TextChoices):
+    BLOCK = "block", _("block: the run cannot be approved until resolved")
+    ZERO = "zero", _("zero: the component pays 0")
+    REWEIGHT = "reweight", _("reweight: its weight is shared among the others")
+
+
+class ComponentScope(models.TextChoices):
+    EMPLOYEE = "employee", _("the employee")
+    DEPARTMENT = "department", _("the employee's department")
+    COMPANY = "company", _("the company")
+
+
+class Plan(models.Model):
+    code = models.CharField(_("code"), max_length=40, unique=True, validators=[code_validator])
+    name = models.CharField(_("name"), max_length=200)
+    period_type = models.CharField(_("period type"), max_length=8, choices=PlanPeriodType.choices)
+    currency = models.CharField(
+        _("currency"),
+        max_length=3,
+        default="EUR",
+        validators=[RegexValidator(r"^[A-Z]{3}$", _("Use a three-letter ISO 4217 code."))],
+    )
+    status = models.CharField(
+        _("status"), max_length=8, choices=PlanStatus.choices, default=PlanStatus.DRAFT
+    )
+    cap_percent = models.DecimalField(
+        _("cap on the payout factor (%)"),
+        default=200,
+        validators=[MinValueValidator(0)],
+        **PERCENT,
+    )
+    missing_data_policy = models.CharField(
+        _("when an actual is missing"),
+        max_length=8,
+        choices=MissingDataPolicy.choices,
+        default=MissingDataPolicy.BLOCK,
+    )
+    version = models.PositiveIntegerField(_("version"), default=1)
+    previous_version = models.OneToOneField(
+        "self",
+        verbose_name=_("previous version"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="next_version",
+    )
+
+    class Meta:
+        verbose_name = _("bonus plan")
+        verbose_name_plural = _("bonus plans")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return f"{self.code} – {self.name}"
+
+
+class Component(models.Model):
+    plan = models.ForeignKey(
+        Plan, verbose_name=_("plan"), on_delete=models.CASCADE, related_name="components"
+    )
+    kpi = models.ForeignKey(KPI, verbose_name=_("KPI"), on_delete=models.PROTECT, related_name="+")
+    weight = models.DecimalField(
+        _("weight (%)"),
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+        **PERCENT,
+    )
+    scope = models.CharField(
+        _("measured for"), max_length=10, choices=ComponentScope.choices, default="department"
+    )
+    payout_at_threshold = models.DecimalField(
+        _("payout at threshold (%)"), default=50, validators=[MinValueValidator(0)], **PERCENT
+    )
+    payout_at_stretch = models.DecimalField(
+        _("payout at stretch (%)"), default=150, validators=[MinValueValidator(0)], **PERCENT
+    )
+    threshold = models.DecimalField(_("threshold (override)"), **LEVEL)
+    target = models.DecimalField(_("target (override)"), **LEVEL)
+    stretch = models.DecimalField(_("stretch (override)"), **LEVEL)
+
+    class Meta:
+        verbose_name = _("component")
+        verbose_name_plural = _("components")
+        ordering = ["plan", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["plan", "kpi", "scope"],
+                name="component_one_per_kpi_and_scope",
+                violation_error_message=_(
+                    "This plan already has a component for that KPI and scope."
+                ),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kpi_id} {self.weight}%"
+
+
+class Gate(models.Model):
+    plan = models.ForeignKey(
+        Plan, verbose_name=_("plan"), on_delete=models.CASCADE, related_name="gates"
+    )
+    kpi = models.ForeignKey(KPI, verbose_name=_("KPI"), on_delete=models.PROTECT, related_name="+")
+    scope = models.CharField(
+        _("measured for"), max_length=10, choices=ComponentScope.choices, default="company"
+    )
+    minimum = models.DecimalField(_("minimum level"), max_digits=24, decimal_places=8)
+    multiplier = models.DecimalField(
+        _("multiplier when missed (%)"),
+        default=0,
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+        **PERCENT,
+    )
+
+    class Meta:
+        verbose_name = _("gate")
+        verbose_name_plural = _("gates")
+        ordering = ["plan", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.kpi_id} ≥ {self.minimum}"
+
+
+class Enrollment(models.Model):
+    employee = models.ForeignKey(
+        Employee,
+        verbose_name=_("employee"),
+        on_delete=models.PROTECT,
+        related_name="bonus_enrollments",
+    )
+    plan = models.ForeignKey(
+        Plan, verbose_name=_("plan"), on_delete=models.PROTECT, related_name="enrollments"
+    )
+    target_amount = models.DecimalField(
+        _("target bonus for a full period"), validators=[MinValueValidator(0)], **MONEY
+    )
+    start_date = models.DateField(_("start date"))
+    end_date = models.DateField(_("end date"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("enrollment")
+        verbose_name_plural = _("enrollments")
+        ordering = ["plan", "employee", "start_date"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end_date__isnull=True) | Q(end_date__gte=F("start_date")),
+                name="enrollment_end_after_start",
+                violation_error_message=_("The end date cannot be before the start date."),
+            ),
+            models.CheckConstraint(
+                condition=Q(target_amount__gte=0),
+                name="enrollment_target_not_negative",
+                violation_error_message=_("The target amount cannot be negative."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.employee_id} in {self.plan_id} from {self.start_date}"
+
+
+class RunStatus(models.TextChoices):
+    DRAFT = "draft", _("draft")
+    CALCULATED = "calculated", _("calculated")
+    APPROVED = "approved", _("approved")
+    PAID = "paid", _("paid")
+
+
+class Run(models.Model):
+    plan = models.ForeignKey(
+        Plan, verbose_name=_("plan"), on_delete=models.PROTECT, related_name="runs"
+    )
+    period = models.CharField(_("period"), max_length=8)
+    status = models.CharField(
+        _("status"), max_length=10, choices=RunStatus.choices, default=RunStatus.DRAFT
+    )
+    is_simulation = models.BooleanField(
+        _("simulation (what-if)"),
+        default=False,
+        help_text=_("Computed like a real run, but never approved or exported."),
+    )
+    total_amount = models.DecimalField(_("total"), default=0, **MONEY)
+    line_count = models.PositiveIntegerField(_("lines"), default=0)
+    blocking_issues = models.JSONField(_("blocking issues"), default=list, blank=True)
+    fingerprint = models.CharField(_("input fingerprint"), max_length=64, blank=True)
+    calculated_at = models.DateTimeField(_("calculated at"), null=True, blank=True)
+    calculated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("calculated by"), null=True, blank=True,
+        on_delete=models.PROTECT, related_name="+",
+    )  # fmt: skip
+    approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("approved by"), null=True, blank=True,
+        on_delete=models.PROTECT, related_name="+",
+    )  # fmt: skip
+    paid_at = models.DateTimeField(_("paid at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("bonus run")
+        verbose_name_plural = _("bonus runs")
+        ordering = ["-period", "plan"]
+        permissions = [
+            ("approve_run", _("Can approve bonus runs")),
+            ("pay_run", _("Can mark bonus runs as paid")),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["plan", "period"],
+                condition=Q(is_simulation=False),
+                name="run_one_real_run_per_plan_and_period",
+                violation_error_message=_("This plan already has a run for that period."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.plan_id} {self.period}"
+
+
+class Line(models.Model):
+    """One employee's bonus in a run, with its breakdown (``components``) and explanation."""
+
+    run = models.ForeignKey(
+        Run, verbose_name=_("run"), on_delete=models.CASCADE, related_name="lines"
+    )
+    employee = models.ForeignKey(
+        Employee, verbose_name=_("employee"), on_delete=models.PROTECT, related_name="bonus_lines"
+    )
+    department = models.ForeignKey(
+        Department, verbose_name=_("department"), null=True, blank=True,
+        on_delete=models.PROTECT, related_name="+",
+    )  # fmt: skip
+    target_amount = models.DecimalField(_("target amount"), **MONEY)
+    eligible_days = models.PositiveIntegerField(_("eligible days"))
+    period_days = models.PositiveIntegerField(_("days in the period"))
+    proration = models.DecimalField(_("proration"), max_digits=20, decimal_places=12)
+    factor = models.DecimalField(_("payout factor"), max_digits=20, decimal_places=12)
+    gate_multiplier = models.DecimalField(_("gate multiplier"), max_digits=20, decimal_places=12)
+    capped = models.BooleanField(_("capped"), default=False)
+    adjustments_total = models.DecimalField(_("adjustments"), default=0, **MONEY)
+    amount = models.DecimalField(_("amount"), **MONEY)
+    explanation = models.TextField(_("explanation"), blank=True)
+    flags = models.JSONField(_("flags"), default=list, blank=True)
+    components = models.JSONField(_("components"), default=list, blank=True)
+
+    class Meta:
+        verbose_name = _("bonus line")
+        verbose_name_plural = _("bonus lines")
+        ordering = ["run", "employee"]
+        constraints = [
+            models.UniqueConstraint(fields=["run", "employee"], name="line_one_per_employee"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.run_id}/{self.employee_id}: {self.amount}"
+
+
+class Adjustment(models.Model):
+    """A manual correction of one employee's amount in a run, with its reason and author.
+
+    Held by (run, employee) rather than by the line, so that recalculating a run (which
+    replaces its lines) keeps the adjustments; the line's amount includes them.
+    """
+
+    run = models.ForeignKey(
+        Run, verbose_name=_("run"), on_delete=models.CASCADE, related_name="adjustments"
+    )
+    employee = models.ForeignKey(
+        Employee, verbose_name=_("employee"), on_delete=models.PROTECT, related_name="+"
+    )
+    amount = models.DecimalField(_("amount"), **MONEY)
+    reason = models.TextField(_("reason"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("created by"), on_delete=models.PROTECT,
+        related_name="+",
+    )  # fmt: skip
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("adjustment")
+        verbose_name_plural = _("adjustments")
+        ordering = ["run", "employee", "created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.amount} ({self.reason[:30]})"
