@@ -98,6 +98,14 @@ class ResultBook:
         self._children = trees.children_map(department_parents)
         self._memo: dict[tuple, tuple[Point | None, str]] = {}
 
+    def digest(self) -> list[tuple]:
+        """Every explicit result loaded, in a stable order (for input fingerprints)."""
+        return sorted(
+            (kpi_id, holder.scope, holder.id or 0, period, str(p.value), str(p.numerator),
+             str(p.denominator), p.sample_size or 0)
+            for (kpi_id, holder, period), p in self._explicit.items()
+        )  # fmt: skip
+
     def value(self, kpi: KPI | int, holder: Holder, period: Period) -> KPIValue:
         kpi_id = kpi if isinstance(kpi, int) else kpi.pk
         point, basis = self._point(self.kpis[kpi_id], holder, period)
@@ -191,6 +199,7 @@ def result_book(
     types = [t for t, rank in RANK.items() if rank <= coarsest]
     who = Q()
     departments: set[int] = set()
+    employees: set[int] = set()
     every_department = False
     for holder in holders:
         if holder.scope == Scope.COMPANY:
@@ -198,13 +207,15 @@ def result_book(
             who |= Q(scope=Scope.COMPANY)
             every_department = True
         elif holder.scope == Scope.EMPLOYEE:
-            who |= Q(scope=Scope.EMPLOYEE, employee_id=holder.id)
+            employees.add(holder.id)
         else:
             departments |= holder_departments(holder, parent_map)
     if every_department:
         who |= Q(scope=Scope.DEPARTMENT)
     elif departments:
         who |= Q(scope=Scope.DEPARTMENT, department_id__in=departments)
+    if employees:
+        who |= Q(scope=Scope.EMPLOYEE, employee_id__in=employees)
     rows = KPIResult.objects.filter(
         who,
         kpi__in=kpis,

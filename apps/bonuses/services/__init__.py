@@ -11,8 +11,21 @@ from .plans import (
     plan_create,
     plan_update,
 )
+from .runs import run_approve, run_calculate, run_create, run_is_stale, run_mark_paid
 
 __all__ = [
-    "COMPONENT_FIELDS", "ENROLLMENT_FIELDS", "GATE_FIELDS", "PLAN_FIELDS", "enrollment_create",
-    "enrollment_update", "plan_check_editable", "plan_create", "plan_update",
+    "COMPONENT_FIELDS",
+    "ENROLLMENT_FIELDS",
+    "GATE_FIELDS",
+    "PLAN_FIELDS",
+    "enrollment_create",
+    "enrollment_update",
+    "plan_check_editable",
+    "plan_create",
+    "plan_update",
+    "run_approve",
+    "run_calculate",
+    "run_create",
+    "run_is_stale",
+    "run_mark_paid",
 ]  # fmt: skip

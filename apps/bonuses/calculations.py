@@ -1,0 +1,551 @@
+"""Bonus arithmetic (SPEC §10). Pure: plain values in, plain values out, no ORM.
+
+Units: weights, payouts, factors, proration, gate multipliers and the cap are fractions
+(``Decimal("0.6")`` = 60%); amounts are in the currency's major unit (``Decimal("1000.00")``).
+
+Rounding: only the line amount is rounded — half-up (a tie goes away from zero) to the
+currency's minor unit by :func:`round_money`. Divisions (curve interpolation, proration,
+day-weighting, reweighting) are exact where the quotient terminates and otherwise carried at
+the precision of the current decimal context (28 significant digits by default); nothing is
+quantized before the amount. The amount is computed as target × E × F / D, which equals
+target × proration × F but keeps the one division last.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.utils.translation import gettext as _
+
+from apps.targets.calculations import is_ordered
+
+BLOCK, ZERO, REWEIGHT = "block", "zero", "reweight"
+MISSING_DATA_POLICIES = (BLOCK, ZERO, REWEIGHT)
+_D0, _D1 = Decimal(0), Decimal(1)
+
+
+@dataclass(frozen=True)
+class Band:
+    """The levels of a KPI for one scope and period; threshold and stretch are optional."""
+
+    threshold: Decimal | None
+    target: Decimal
+    stretch: Decimal | None
+
+
+@dataclass(frozen=True)
+class Segment:
+    """Days of a component measured by one actual: the whole eligible time for `employee` and
+    `company` scope, the days in one department for `department` scope. ``basis`` says how the
+    actual was obtained (shown on the statement); a missing actual or band is missing data."""
+
+    days: int
+    actual: Decimal | None
+    band: Band | None
+    basis: str
+    department: str | None = None
+
+
+@dataclass(frozen=True)
+class ComponentInput:
+    key: str
+    kpi_code: str
+    weight: Decimal  # fraction: 0.6 = 60%
+    higher_is_better: bool
+    segments: tuple[Segment, ...]
+    payout_at_threshold: Decimal = Decimal("0.5")
+    payout_at_stretch: Decimal = Decimal("1.5")
+    scope: str = "employee"
+
+
+@dataclass(frozen=True)
+class GateInput:
+    kpi_code: str
+    minimum: Decimal  # met at or beyond it, in the KPI's better direction
+    higher_is_better: bool
+    actual: Decimal | None
+    multiplier_when_missed: Decimal = _D0
+
+
+@dataclass(frozen=True)
+class LineInput:
+    target_amount: Decimal  # for one full period
+    eligible_days: int
+    period_days: int
+    components: tuple[ComponentInput, ...]
+    gates: tuple[GateInput, ...] = ()
+    cap: Decimal = Decimal(2)  # 200%
+    missing_data_policy: str = BLOCK
+    adjustments: tuple[Decimal, ...] = ()  # whole minor units, added after rounding
+    currency_exponent: int = 2  # 2 for EUR/USD/CNY, 0 for JPY
+
+
+@dataclass(frozen=True)
+class SegmentResult:
+    department: str | None
+    days: int
+    actual: Decimal | None
+    band: Band | None
+    basis: str
+    payout: Decimal | None  # None: no data for these days
+
+    @property
+    def missing(self) -> bool:
+        return self.payout is None
+
+
+@dataclass(frozen=True)
+class ComponentResult:
+    key: str
+    kpi_code: str
+    scope: str
+    weight: Decimal  # as configured
+    weight_used: Decimal  # after reweighting (equal to weight under block / zero)
+    payout: Decimal  # day-weighted mean of the segments' payouts; 0 when it has no data
+    contribution: Decimal  # weight_used × payout
+    amount: Decimal  # target × proration × contribution: before gates and cap, not rounded
+    segments: tuple[SegmentResult, ...]
+    missing: bool  # at least one segment had no data
+
+
+@dataclass(frozen=True)
+class GateResult:
+    kpi_code: str
+    minimum: Decimal
+    actual: Decimal | None
+    met: bool
+    multiplier: Decimal  # applied: 1 when met
+
+
+@dataclass(frozen=True)
+class LineResult:
+    proration: Decimal
+    components: tuple[ComponentResult, ...]
+    raw_factor: Decimal  # Σ weight_used × payout
+    gates: tuple[GateResult, ...]
+    gate_multiplier: Decimal  # product of the missed gates' multipliers
+    factor_after_gates: Decimal
+    cap: Decimal
+    capped: bool
+    factor: Decimal  # after the cap
+    amount_before_adjustments: Decimal  # the one rounded value
+    adjustments_total: Decimal
+    amount: Decimal
+    flags: tuple[str, ...]  # missing_actual:<kpi>, missing_target:<kpi>, gate_missed:<kpi>, capped
+    blocking_issues: tuple[str, ...]  # non-empty: the run cannot be approved (block policy)
+    explanation: tuple[str, ...]  # the employee's statement, in the active language
+
+    @property
+    def blocked(self) -> bool:
+        return bool(self.blocking_issues)
+
+
+# --- rounding and display --------------------------------------------------------------------
+
+
+def round_money(value: Decimal, exponent: int) -> Decimal:
+    """The one rounding: to 10^-exponent (the currency's minor unit), ROUND_HALF_UP."""
+    return value.quantize(_D1.scaleb(-exponent), rounding=ROUND_HALF_UP)
+
+
+def _num(value: Decimal | None) -> str:
+    """A plain number without trailing zeros or exponent (display only); None → —."""
+    return "—" if value is None else format(value.normalize(), "f")
+
+
+def _money(value: Decimal, exponent: int) -> str:
+    """An amount to the currency's minor unit (display): 525 → 525.00."""
+    return format(round_money(value, exponent), "f")
+
+
+def _pct(value: Decimal) -> str:
+    """A fraction as a percentage to at most 2 decimals (display only): 1.25 → 125%."""
+    return _num((value * 100).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)) + "%"
+
+
+# --- the curve and proration -----------------------------------------------------------------
+
+
+def _linear(x: Decimal, x0: Decimal, x1: Decimal, y0: Decimal, y1: Decimal) -> Decimal:
+    """y0 at x0, y1 at x1 (x0 < x1), straight in between; one division, done last."""
+    return y0 + (y1 - y0) * (x - x0) / (x1 - x0)
+
+
+def payout_factor(
+    actual: Decimal,
+    band: Band,
+    higher_is_better: bool,
+    payout_at_threshold: Decimal = Decimal("0.5"),
+    payout_at_stretch: Decimal = Decimal("1.5"),
+) -> Decimal:
+    """Payout as a fraction of target (SPEC §10 step 3), comparing s·actual with s·levels.
+
+    Worse than threshold → 0; at threshold → payout_at_threshold; straight to 1 at target;
+    straight to payout_at_stretch at stretch; at or beyond stretch → payout_at_stretch.
+    No stretch → 1 at or beyond target. No threshold → 0 below target.
+    Equal levels never divide by zero: the better level wins at the shared point, so
+    threshold = target pays 1 there (0 below) and target = stretch pays payout_at_stretch there.
+    Raises ValueError when the band is out of order for the KPI's direction.
+    """
+    if not is_ordered(band.threshold, band.target, band.stretch, higher_is_better):
+        raise ValueError(f"band out of order for the KPI's direction: {band}")
+    s = 1 if higher_is_better else -1
+    a, target = s * actual, s * band.target
+    if band.stretch is not None and a >= s * band.stretch:
+        return payout_at_stretch
+    if a >= target:
+        if band.stretch is None:
+            return _D1
+        return _linear(a, target, s * band.stretch, _D1, payout_at_stretch)
+    if band.threshold is not None and a >= s * band.threshold:
+        return _linear(a, s * band.threshold, target, payout_at_threshold, _D1)
+    return _D0
+
+
+def proration(eligible_days: int, period_days: int) -> Decimal:
+    """E / D as an unrounded Decimal fraction (context precision if it does not terminate)."""
+    if period_days < 1 or not 0 <= eligible_days <= period_days:
+        raise ValueError(f"need 0 ≤ eligible days ≤ period days ≥ 1: {eligible_days}/{period_days}")
+    return Decimal(eligible_days) / Decimal(period_days)
+
+
+# --- days ------------------------------------------------------------------------------------
+
+
+def eligible_window(
+    period_start: date,
+    period_end: date,
+    enrollment_start: date,
+    enrollment_end: date | None,
+    hire_date: date | None,
+    leave_date: date | None,
+) -> tuple[date, date] | None:
+    """First and last day of the period inside both the enrollment and the employment, or None.
+
+    All dates are inclusive: leave_date is the last day employed. None ends mean open-ended
+    (no hire date: employed since before the period)."""
+    start = max(d for d in (period_start, enrollment_start, hire_date) if d is not None)
+    end = min(d for d in (period_end, enrollment_end, leave_date) if d is not None)
+    return (start, end) if start <= end else None
+
+
+def eligible_days(
+    period_start: date,
+    period_end: date,
+    enrollment_start: date,
+    enrollment_end: date | None,
+    hire_date: date | None,
+    leave_date: date | None,
+) -> int:
+    """Days (inclusive) of the period inside both the enrollment and the employment."""
+    window = eligible_window(
+        period_start, period_end, enrollment_start, enrollment_end, hire_date, leave_date
+    )
+    return 0 if window is None else (window[1] - window[0]).days + 1
+
+
+def department_segments(
+    period_start: date,
+    period_end: date,
+    windows: Sequence[tuple[date, date | None]],
+    assignments: Sequence[tuple[str, date, date | None]],
+) -> list[tuple[str | None, int]]:
+    """Eligible days of the period split by department: [(department, days), …].
+
+    ``windows`` are eligible (start, end) ranges (overlaps count once); ``assignments`` are
+    (department, start, end) with inclusive dates, end None = still there. One entry per
+    department, in order of its first eligible day; days with no assignment go to None. If
+    two assignments cover a day, the one that started later wins (ties: the first listed)."""
+    dates: set[date] = set()
+    for start, end in windows:
+        day, last = max(start, period_start), min(end or period_end, period_end)
+        while day <= last:
+            dates.add(day)
+            day += timedelta(days=1)
+    days: dict[str | None, int] = {}
+    for day in sorted(dates):
+        covering = [
+            (start, department)
+            for department, start, end in assignments
+            if start <= day and (end is None or day <= end)
+        ]
+        department = max(covering, key=lambda c: c[0])[1] if covering else None
+        days[department] = days.get(department, 0) + 1
+    return list(days.items())
+
+
+# --- the line --------------------------------------------------------------------------------
+
+
+def _add(items: list[str], item: str) -> None:
+    if item not in items:
+        items.append(item)
+
+
+def _label(kpi: str, segment: Segment | SegmentResult) -> str:
+    if segment.department is None:
+        return kpi
+    return _("%(kpi)s in %(department)s (%(days)s days)") % {
+        "kpi": kpi,
+        "department": segment.department,
+        "days": segment.days,
+    }
+
+
+def _segments(c: ComponentInput, policy: str, flags: list[str], issues: list[str]):
+    """The component's segment results; missing data is flagged (and blocking under block)."""
+    results = []
+    for seg in c.segments:
+        if seg.days < 1:
+            raise ValueError(f"a segment of {c.kpi_code} has {seg.days} days")
+        payout = None
+        if seg.actual is not None and seg.band is not None:
+            payout = payout_factor(
+                seg.actual, seg.band, c.higher_is_better, c.payout_at_threshold, c.payout_at_stretch
+            )
+        results.append(
+            SegmentResult(seg.department, seg.days, seg.actual, seg.band, seg.basis, payout)
+        )
+        if payout is None:
+            _add(flags, f"missing_{'actual' if seg.actual is None else 'target'}:{c.kpi_code}")
+            if policy == BLOCK:
+                label = {"label": _label(c.kpi_code, seg)}
+                no_band = _("No target band for %(label)s.") % label
+                _add(
+                    issues, _("No actual for %(label)s.") % label if seg.actual is None else no_band
+                )
+    if not results:
+        _add(flags, f"missing_actual:{c.kpi_code}")
+        if policy == BLOCK:
+            _add(issues, _("No actual for %(label)s.") % {"label": c.kpi_code})
+    return tuple(results)
+
+
+def _component_payout(segments: Sequence[SegmentResult], policy: str) -> Decimal | None:
+    """Day-weighted mean of the segments' payouts; None when no segment has data.
+
+    Under block / zero a segment without data pays 0 for its days; under reweight only the
+    segments with data count."""
+    known = [s for s in segments if s.payout is not None]
+    if not known:
+        return None
+    counted = known if policy == REWEIGHT else segments
+    if len(counted) == 1:
+        return known[0].payout
+    weighted = sum((s.days * s.payout for s in known), _D0)  # type: ignore[operator]
+    return weighted / sum(s.days for s in counted)
+
+
+def _check(line: LineInput) -> None:
+    if line.missing_data_policy not in MISSING_DATA_POLICIES:
+        raise ValueError(f"unknown missing-data policy {line.missing_data_policy!r}")
+    if line.eligible_days < 1:
+        raise ValueError("no eligible days: no line (SPEC §10 step 1)")
+    if line.target_amount < 0 or line.cap < 0 or line.currency_exponent < 0:
+        raise ValueError("target amount, cap and currency exponent cannot be negative")
+    if any(c.weight < 0 for c in line.components):
+        raise ValueError("component weights cannot be negative")
+    if any(g.multiplier_when_missed < 0 for g in line.gates):
+        raise ValueError("gate multipliers cannot be negative")
+    for adjustment in line.adjustments:
+        if adjustment != round_money(adjustment, line.currency_exponent):
+            raise ValueError(f"adjustment {adjustment} is not in whole minor units")
+
+
+def calculate_line(line: LineInput) -> LineResult:
+    """One employee's line for one plan and period (SPEC §10 steps 2–6).
+
+    Missing data (an actual or a band) follows ``missing_data_policy``: ``block`` pays 0 for
+    it, flags the line and adds a blocking issue naming the KPI; ``zero`` pays 0 for it;
+    ``reweight`` leaves it out — within a department component only the days with data count,
+    and a component with no data at all hands its weight to the components with data, pro rata
+    to their weights (factor 0 if none has data). A gate without an actual counts as missed
+    under every policy (never pay more than may be due) and is a blocking issue under ``block``.
+    Raises ValueError for a line that cannot exist (no eligible days, negative weights, …).
+    """
+    _check(line)
+    policy, flags, issues = line.missing_data_policy, [], []
+    evaluated = []
+    for c in line.components:
+        segments = _segments(c, policy, flags, issues)
+        evaluated.append((c, segments, _component_payout(segments, policy)))
+    nominal = sum((c.weight for c in line.components), _D0)
+    known = sum((c.weight for c, _s, payout in evaluated if payout is not None), _D0)
+    components = []
+    for c, segments, payout in evaluated:
+        used = c.weight
+        if policy == REWEIGHT and known != nominal:
+            used = c.weight * nominal / known if payout is not None else _D0
+        pay = _D0 if payout is None else payout
+        contribution = used * pay
+        components.append(
+            ComponentResult(
+                key=c.key,
+                kpi_code=c.kpi_code,
+                scope=c.scope,
+                weight=c.weight,
+                weight_used=used,
+                payout=pay,
+                contribution=contribution,
+                amount=line.target_amount * line.eligible_days * contribution / line.period_days,
+                segments=segments,
+                missing=not segments or any(s.missing for s in segments),
+            )
+        )
+    raw_factor = sum((r.contribution for r in components), _D0)
+
+    gates, gate_multiplier = [], _D1
+    for g in line.gates:
+        s = 1 if g.higher_is_better else -1
+        met = g.actual is not None and s * g.actual >= s * g.minimum
+        multiplier = _D1 if met else g.multiplier_when_missed
+        gate_multiplier *= multiplier
+        gates.append(GateResult(g.kpi_code, g.minimum, g.actual, met, multiplier))
+        if g.actual is None:
+            _add(flags, f"missing_actual:{g.kpi_code}")
+            if policy == BLOCK:
+                _add(issues, _("No actual for gate %(kpi)s.") % {"kpi": g.kpi_code})
+        if not met:
+            _add(flags, f"gate_missed:{g.kpi_code}")
+
+    factor_after_gates = raw_factor * gate_multiplier
+    capped = factor_after_gates > line.cap
+    if capped:
+        flags.append("capped")
+    factor = line.cap if capped else factor_after_gates
+    before = round_money(
+        line.target_amount * line.eligible_days * factor / line.period_days, line.currency_exponent
+    )
+    adjustments_total = sum(line.adjustments, _D0)
+    result = LineResult(
+        proration=proration(line.eligible_days, line.period_days),
+        components=tuple(components),
+        raw_factor=raw_factor,
+        gates=tuple(gates),
+        gate_multiplier=gate_multiplier,
+        factor_after_gates=factor_after_gates,
+        cap=line.cap,
+        capped=capped,
+        factor=factor,
+        amount_before_adjustments=before,
+        adjustments_total=adjustments_total,
+        amount=before + adjustments_total,
+        flags=tuple(flags),
+        blocking_issues=tuple(issues),
+        explanation=(),
+    )
+    return replace(result, explanation=explain(line, result))
+
+
+def explain(line: LineInput, result: LineResult) -> tuple[str, ...]:
+    """The plain-language statement of a line, in the active language (one string a line).
+
+    Per component: each segment's actual and its basis, the band and the payout, what the
+    missing-data policy did, the weight used and the share of the target bonus; then the
+    gates, the cap, the proration, the amount and the adjustments. Percentages and amounts
+    are rounded for display only (percentages to 2 decimals, amounts to the minor unit)."""
+    text: list[str] = []
+    policy, exponent = line.missing_data_policy, line.currency_exponent
+
+    def say(message: str, **values: object) -> None:
+        text.append(message % values)
+
+    for c in result.components:
+        kpi = c.kpi_code
+        for seg in c.segments:
+            label = _label(kpi, seg)
+            if seg.actual is None:
+                say(_("%(label)s: no actual (%(basis)s)."), label=label, basis=seg.basis)
+            elif seg.band is None or seg.payout is None:
+                say(_("%(label)s: no target band."), label=label)
+            else:
+                say(
+                    _(
+                        "%(label)s: actual %(actual)s (%(basis)s); threshold %(threshold)s, "
+                        "target %(target)s, stretch %(stretch)s; payout %(payout)s."
+                    ),
+                    label=label,
+                    actual=_num(seg.actual),
+                    basis=seg.basis,
+                    threshold=_num(seg.band.threshold),
+                    target=_num(seg.band.target),
+                    stretch=_num(seg.band.stretch),
+                    payout=_pct(seg.payout),
+                )
+        has_data = any(not s.missing for s in c.segments)
+        if c.missing and policy == BLOCK:
+            say(_("%(kpi)s: missing data pays 0 for now; the run cannot be approved."), kpi=kpi)
+        elif c.missing and policy == ZERO:
+            say(_("%(kpi)s: missing data pays 0."), kpi=kpi)
+        elif c.missing and has_data:
+            say(_("%(kpi)s: only the days with data count."), kpi=kpi)
+        elif c.missing:
+            say(_("%(kpi)s: no data; its weight goes to the components with data."), kpi=kpi)
+        if c.weight_used != c.weight and has_data:
+            say(
+                _("%(kpi)s: weight %(nominal)s raised to %(weight)s (others have no data)."),
+                kpi=kpi,
+                nominal=_pct(c.weight),
+                weight=_pct(c.weight_used),
+            )
+        say(
+            _(
+                "%(kpi)s: payout %(payout)s × weight %(weight)s = %(contribution)s of the target "
+                "bonus (%(amount)s before gates and cap)."
+            ),
+            kpi=kpi,
+            payout=_pct(c.payout),
+            weight=_pct(c.weight_used),
+            contribution=_pct(c.contribution),
+            amount=_money(c.amount, exponent),
+        )
+    say(_("Payout factor: %(factor)s."), factor=_pct(result.raw_factor))
+    for g in result.gates:
+        if g.actual is None:
+            message = _(
+                "Gate %(kpi)s: no actual, counted as missed (minimum %(minimum)s): "
+                "factor × %(multiplier)s."
+            )
+        elif g.met:
+            message = _("Gate %(kpi)s: actual %(actual)s, minimum %(minimum)s: met.")
+        else:
+            message = _(
+                "Gate %(kpi)s: actual %(actual)s, minimum %(minimum)s: missed, "
+                "factor × %(multiplier)s."
+            )
+        say(
+            message,
+            kpi=g.kpi_code,
+            actual=_num(g.actual),
+            minimum=_num(g.minimum),
+            multiplier=_pct(g.multiplier),
+        )
+    factor, cap = _pct(result.factor_after_gates), _pct(result.cap)
+    if result.capped:
+        say(
+            _("Factor %(factor)s is above the cap of %(cap)s; the cap is paid."),
+            factor=factor,
+            cap=cap,
+        )
+    else:
+        say(_("Factor after gates: %(factor)s (cap %(cap)s)."), factor=factor, cap=cap)
+    say(
+        _("Eligible %(eligible)s of %(days)s days: proration %(proration)s."),
+        eligible=line.eligible_days,
+        days=line.period_days,
+        proration=_pct(result.proration),
+    )
+    say(
+        _("Target bonus %(target)s × proration %(proration)s × factor %(factor)s = %(amount)s."),
+        target=_money(line.target_amount, exponent),
+        proration=_pct(result.proration),
+        factor=_pct(result.factor),
+        amount=_money(result.amount_before_adjustments, exponent),
+    )
+    for adjustment in line.adjustments:
+        say(_("Adjustment: %(amount)s."), amount=format(round_money(adjustment, exponent), "+f"))
+    say(_("Amount to pay: %(amount)s."), amount=_money(result.amount, exponent))
+    return tuple(text)

@@ -1,0 +1,135 @@
+"""Everything a bonus run needs, loaded in a fixed number of queries (Saleor's pattern).
+
+:func:`run_inputs` reads the plan, its components and gates, the enrollments overlapping the
+period with their employees and assignments, every KPI result the components and gates can
+depend on, and the targets — seven queries, whatever the number of employees — and hashes all
+of it into the run's input fingerprint: a change to any of it afterwards makes the run stale.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date
+
+from django.db.models import Q, QuerySet
+
+from apps.departments.models import Assignment, Department
+from apps.kpis.models import Scope
+from apps.kpis.periods import Period
+from apps.kpis.selectors import Holder, ResultBook, result_book
+from apps.targets.models import Target
+from apps.targets.selectors import TargetBook
+
+from .models import Component, Enrollment, Gate, Line, Plan, Run
+
+
+@dataclass
+class RunInputs:
+    plan: Plan
+    period: Period
+    components: list[Component]
+    gates: list[Gate]
+    enrollments: dict[int, list[Enrollment]]  # employee id → enrollments overlapping the period
+    employees: dict[int, object]
+    assignments: dict[int, list[tuple[str, date, date | None]]]  # employee id → (dept code, …)
+    departments: dict[str, Department]  # by code
+    values: ResultBook
+    targets: TargetBook
+    fingerprint: str
+
+
+def run_inputs(plan: Plan, period: Period) -> RunInputs:
+    components = list(Component.objects.filter(plan=plan).select_related("kpi").order_by("id"))
+    gates = list(Gate.objects.filter(plan=plan).select_related("kpi").order_by("id"))
+    enrollment_rows = list(
+        Enrollment.objects.filter(plan=plan, start_date__lte=period.end)
+        .filter(Q(end_date__isnull=True) | Q(end_date__gte=period.start))
+        .select_related("employee")
+        .order_by("employee_id", "start_date")
+    )
+    enrollments: dict[int, list[Enrollment]] = defaultdict(list)
+    employees = {}
+    for enrollment in enrollment_rows:
+        enrollments[enrollment.employee_id].append(enrollment)
+        employees[enrollment.employee_id] = enrollment.employee
+    enrolled = Enrollment.objects.filter(plan=plan, start_date__lte=period.end).filter(
+        Q(end_date__isnull=True) | Q(end_date__gte=period.start)
+    )
+    departments = {d.code: d for d in Department.objects.all()}
+    by_id = {d.pk: d for d in departments.values()}
+    assignments: dict[int, list[tuple[str, date, date | None]]] = defaultdict(list)
+    for employee_id, department_id, start, end in (
+        Assignment.objects.filter(
+            employee_id__in=enrolled.values("employee_id"), start_date__lte=period.end
+        )
+        .filter(Q(end_date__isnull=True) | Q(end_date__gte=period.start))
+        .order_by("employee_id", "start_date")
+        .values_list("employee_id", "department_id", "start_date", "end_date")
+    ):
+        assignments[employee_id].append((by_id[department_id].code, start, end))
+
+    kpis = {c.kpi.pk: c.kpi for c in components} | {g.kpi.pk: g.kpi for g in gates}
+    holders = [Holder.company()]  # with every department, for department components
+    if any(c.scope == Scope.EMPLOYEE for c in components) or any(
+        g.scope == Scope.EMPLOYEE for g in gates
+    ):
+        holders += [Holder(Scope.EMPLOYEE, employee_id) for employee_id in employees]
+    values = result_book(kpis=kpis.values(), holders=holders, periods=[period])
+    parents = {d.pk: d.parent_id for d in departments.values()}
+    target_rows = list(Target.objects.filter(kpi__in=list(kpis)).order_by("pk"))
+    last_department = {
+        employee_id: departments[rows[-1][0]].pk for employee_id, rows in assignments.items()
+    }
+    targets = TargetBook(
+        target_rows, department_parents=parents, employee_departments=last_department
+    )
+    fingerprint = _fingerprint(
+        plan, components, gates, enrollment_rows, assignments, values, target_rows
+    )
+    return RunInputs(
+        plan=plan,
+        period=period,
+        components=components,
+        gates=gates,
+        enrollments=dict(enrollments),
+        employees=employees,
+        assignments=dict(assignments),
+        departments=departments,
+        values=values,
+        targets=targets,
+        fingerprint=fingerprint,
+    )
+
+
+def _fingerprint(plan, components, gates, enrollments, assignments, values, targets) -> str:
+    """A hash of every input of the calculation, in a stable order."""
+    document = {
+        "plan": [plan.pk, plan.period_type, plan.currency, str(plan.cap_percent),
+                 plan.missing_data_policy],
+        "components": [[c.kpi_id, str(c.weight), c.scope, str(c.payout_at_threshold),
+                        str(c.payout_at_stretch), str(c.threshold), str(c.target), str(c.stretch)]
+                       for c in components],
+        "gates": [[g.kpi_id, g.scope, str(g.minimum), str(g.multiplier)] for g in gates],
+        "enrollments": [[e.pk, e.employee_id, str(e.target_amount), str(e.start_date),
+                         str(e.end_date), str(e.employee.hire_date), str(e.employee.leave_date)]
+                        for e in enrollments],
+        "assignments": sorted([employee, *map(str, row)] for employee, rows in assignments.items()
+                              for row in rows),
+        "results": values.digest(),
+        "targets": [[t.pk, t.kpi_id, t.scope, t.department_id, t.employee_id, t.period,
+                     str(t.valid_from), str(t.valid_to), str(t.threshold), str(t.target),
+                     str(t.stretch)] for t in targets],
+    }  # fmt: skip
+    encoded = json.dumps(document, sort_keys=True, separators=(",", ":")).encode()
+    return hashlib.sha256(encoded).hexdigest()
+
+
+def run_list() -> QuerySet[Run]:
+    return Run.objects.select_related("plan", "calculated_by", "approved_by")
+
+
+def line_list() -> QuerySet[Line]:
+    return Line.objects.select_related("run", "run__plan", "employee", "department")

@@ -1,0 +1,344 @@
+"""Bonus runs: create, calculate (atomic replace of the lines), approve (four eyes), mark paid.
+
+The calculation loads every input once (:func:`apps.bonuses.selectors.run_inputs`), computes
+each line with the pure arithmetic of ``calculations.py`` and writes the lines in bulk inside
+one transaction, under a row lock on the run so that two concurrent calculations or approvals
+leave exactly one consistent set of lines.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from apps.kpis.models import Scope
+from apps.kpis.periods import Period, PeriodError
+from apps.kpis.selectors import Holder
+from cxoffice.errors import ApplicationError, ConflictError, PermissionDeniedError
+from cxoffice.numbers import plain
+
+from .. import calculations as calc
+from ..models import Adjustment, Component, Line, Plan, Run, RunStatus
+from ..selectors import RunInputs, run_inputs
+
+HUNDRED = Decimal(100)
+CURRENCY_EXPONENTS = {"JPY": 0, "KRW": 0, "CLP": 0, "ISK": 0, "BHD": 3, "KWD": 3, "OMR": 3}
+
+
+def _period(plan: Plan, key: str) -> Period:
+    try:
+        period = Period.parse(key)
+    except PeriodError as error:
+        raise ApplicationError(str(error), field="period", code="invalid_period") from error
+    if period.type != plan.period_type:
+        raise ApplicationError(
+            _("Plan %(plan)s pays per %(type)s; %(key)s is not a %(type)s.")
+            % {
+                "plan": plan.code,
+                "type": plan.get_period_type_display(),
+                "key": period.key,
+            },
+            field="period",
+            code="wrong_period_type",
+        )
+    return period
+
+
+@transaction.atomic
+def run_create(*, plan: Plan, period: str, is_simulation: bool = False) -> Run:
+    parsed = _period(plan, period)
+    if (
+        not is_simulation
+        and Run.objects.filter(plan=plan, period=parsed.key, is_simulation=False).exists()
+    ):
+        raise ConflictError(
+            _("Plan %(plan)s already has a run for %(period)s.")
+            % {"plan": plan.code, "period": parsed.key},
+            field="period",
+            code="duplicate_run",
+        )
+    return Run.objects.create(plan=plan, period=parsed.key, is_simulation=is_simulation)
+
+
+def _band(component: Component, targets, holder: Holder, period: Period) -> calc.Band | None:
+    if component.target is not None:
+        return calc.Band(component.threshold, component.target, component.stretch)
+    target = targets.target_for(component.kpi, holder, period)
+    return calc.Band(target.threshold, target.target, target.stretch) if target else None
+
+
+def line_inputs(
+    inputs: RunInputs, adjustments: dict[int, list[Decimal]]
+) -> dict[int, tuple[calc.LineInput, str | None]]:
+    """The pure inputs of every employee's line, with the code of the department they were in
+    last during the period (employees without eligible days get no line)."""
+    period, plan = inputs.period, inputs.plan
+    exponent = CURRENCY_EXPONENTS.get(plan.currency, 2)
+    lines: dict[int, calc.LineInput] = {}
+    for employee_id, enrollments in inputs.enrollments.items():
+        employee = inputs.employees[employee_id]
+        windows, weighted, eligible = [], Decimal(0), 0
+        for enrollment in enrollments:
+            window = calc.eligible_window(
+                period.start, period.end, enrollment.start_date, enrollment.end_date,
+                employee.hire_date, employee.leave_date,
+            )  # fmt: skip
+            if window:
+                days = (window[1] - window[0]).days + 1
+                windows.append(window)
+                weighted += enrollment.target_amount * days
+                eligible += days
+        if not eligible:
+            continue
+        segments_by_department = calc.department_segments(
+            period.start, period.end, windows, inputs.assignments.get(employee_id, [])
+        )
+        last_department = segments_by_department[-1][0] if segments_by_department else None
+        components = []
+        for component in inputs.components:
+            kpi = component.kpi
+            if component.scope == Scope.DEPARTMENT:
+                holders = [
+                    (
+                        code,
+                        days,
+                        Holder(Scope.DEPARTMENT, inputs.departments[code].pk) if code else None,
+                    )
+                    for code, days in segments_by_department
+                ]
+            elif component.scope == Scope.EMPLOYEE:
+                holders = [(None, eligible, Holder(Scope.EMPLOYEE, employee_id))]
+            else:
+                holders = [(None, eligible, Holder.company())]
+            segments = []
+            for code, days, holder in holders:
+                value = inputs.values.value(kpi, holder, period) if holder else None
+                segments.append(
+                    calc.Segment(
+                        days=days,
+                        actual=value.value if value else None,
+                        band=_band(component, inputs.targets, holder, period) if holder else None,
+                        basis=value.basis if value else "none",
+                        department=code,
+                    )
+                )
+            components.append(
+                calc.ComponentInput(
+                    key=str(component.pk),
+                    kpi_code=kpi.code,
+                    weight=component.weight / HUNDRED,
+                    higher_is_better=kpi.higher_is_better,
+                    segments=tuple(segments),
+                    payout_at_threshold=component.payout_at_threshold / HUNDRED,
+                    payout_at_stretch=component.payout_at_stretch / HUNDRED,
+                    scope=component.scope,
+                )
+            )
+        gates = []
+        for gate in inputs.gates:
+            if gate.scope == Scope.DEPARTMENT and last_department:
+                holder = Holder(Scope.DEPARTMENT, inputs.departments[last_department].pk)
+            elif gate.scope == Scope.EMPLOYEE:
+                holder = Holder(Scope.EMPLOYEE, employee_id)
+            else:
+                holder = Holder.company()
+            gates.append(
+                calc.GateInput(
+                    kpi_code=gate.kpi.code,
+                    minimum=gate.minimum,
+                    higher_is_better=gate.kpi.higher_is_better,
+                    actual=inputs.values.value(gate.kpi, holder, period).value,
+                    multiplier_when_missed=gate.multiplier / HUNDRED,
+                )
+            )
+        lines[employee_id] = (
+            calc.LineInput(
+                # Several enrollments in one period: their targets weighted by their days.
+                target_amount=weighted / eligible,
+                eligible_days=eligible,
+                period_days=period.days,
+                components=tuple(components),
+                gates=tuple(gates),
+                cap=plan.cap_percent / HUNDRED,
+                missing_data_policy=plan.missing_data_policy,
+                adjustments=tuple(adjustments.get(employee_id, ())),
+                currency_exponent=exponent,
+            ),
+            last_department,
+        )
+    return lines
+
+
+def _line_row(
+    run: Run,
+    employee_id: int,
+    line: calc.LineInput,
+    result,
+    department: str | None,
+    inputs: RunInputs,
+) -> Line:
+    rows = []
+    for component in result.components:
+        for segment in component.segments:
+            share = Decimal(segment.days) / Decimal(line.eligible_days)
+            rows.append(
+                {
+                    "kpi": component.kpi_code,
+                    "scope": component.scope,
+                    "department": segment.department,
+                    "days": segment.days,
+                    "actual": plain(segment.actual) if segment.actual is not None else None,
+                    "basis": segment.basis,
+                    "threshold": plain(segment.band.threshold)
+                    if segment.band and segment.band.threshold is not None
+                    else None,
+                    "target": plain(segment.band.target) if segment.band else None,
+                    "stretch": plain(segment.band.stretch)
+                    if segment.band and segment.band.stretch is not None
+                    else None,
+                    "payout_percent": plain(segment.payout * HUNDRED)
+                    if segment.payout is not None
+                    else None,
+                    "weight": plain(component.weight_used * HUNDRED),
+                    "amount": plain(
+                        calc.round_money(component.amount * share, line.currency_exponent)
+                    ),
+                }
+            )
+    return Line(
+        run=run,
+        employee_id=employee_id,
+        department=inputs.departments.get(department) if department else None,
+        target_amount=calc.round_money(line.target_amount, 2),
+        eligible_days=line.eligible_days,
+        period_days=line.period_days,
+        proration=result.proration.quantize(Decimal("1e-12")),
+        factor=result.factor.quantize(Decimal("1e-12")),
+        gate_multiplier=result.gate_multiplier.quantize(Decimal("1e-12")),
+        capped=result.capped,
+        adjustments_total=result.adjustments_total,
+        amount=result.amount,
+        explanation="\n".join(result.explanation),
+        flags=list(result.flags),
+        components=rows,
+    )
+
+
+@transaction.atomic
+def run_calculate(*, run: Run, user) -> Run:
+    """(Re)calculate a run: replace its lines atomically; record who, when and the inputs."""
+    run = Run.objects.select_for_update().select_related("plan").get(pk=run.pk)
+    if run.status in (RunStatus.APPROVED, RunStatus.PAID):
+        raise ConflictError(
+            _(
+                "Run %(plan)s %(period)s is %(status)s and can no longer be recalculated; "
+                "correct it with an adjustment in a later run."
+            )
+            % {"plan": run.plan.code, "period": run.period, "status": run.get_status_display()},
+            field="status",
+            code="run_closed",
+        )
+    period = _period(run.plan, run.period)
+    inputs = run_inputs(run.plan, period)
+    adjustments: dict[int, list[Decimal]] = defaultdict(list)
+    for employee_id, amount in Adjustment.objects.filter(run=run).values_list(
+        "employee_id", "amount"
+    ):
+        adjustments[employee_id].append(amount)
+    rows, issues, total = [], [], Decimal(0)
+    for employee_id, (line, department) in line_inputs(inputs, adjustments).items():
+        result = calc.calculate_line(line)
+        employee = inputs.employees[employee_id]
+        issues.extend(
+            f"{employee.employee_number} {employee.full_name}: {issue}"
+            for issue in result.blocking_issues
+        )
+        rows.append(_line_row(run, employee_id, line, result, department, inputs))
+        total += result.amount
+    Line.objects.filter(run=run).delete()
+    Line.objects.bulk_create(rows, batch_size=2000)
+    run.status = RunStatus.CALCULATED
+    run.total_amount = total
+    run.line_count = len(rows)
+    run.blocking_issues = issues
+    run.fingerprint = inputs.fingerprint
+    run.calculated_at = timezone.now()
+    run.calculated_by = user
+    run.save()
+    return run
+
+
+def run_is_stale(run: Run) -> bool:
+    """Has any input (result, target, enrollment, assignment, plan setting) changed since the run
+    was calculated? Recomputes the fingerprint: the same fixed number of queries."""
+    if run.status == RunStatus.DRAFT or not run.fingerprint:
+        return False
+    return run_inputs(run.plan, Period.parse(run.period)).fingerprint != run.fingerprint
+
+
+@transaction.atomic
+def run_approve(*, run: Run, user) -> Run:
+    run = Run.objects.select_for_update().select_related("plan").get(pk=run.pk)
+    if not user.has_perm("bonuses.approve_run"):
+        raise PermissionDeniedError(
+            _("Approving runs needs the approve permission."), code="forbidden"
+        )
+    if run.is_simulation:
+        raise ConflictError(
+            _("A simulation can never be approved."), field="status", code="simulation"
+        )
+    if run.status != RunStatus.CALCULATED:
+        raise ConflictError(
+            _("Only a calculated run can be approved; this one is %(status)s.")
+            % {"status": run.get_status_display()},
+            field="status",
+            code="wrong_status",
+        )
+    if run.calculated_by_id == user.pk:
+        raise ConflictError(
+            _("You calculated this run; a different person must approve it (four eyes)."),
+            field="approved_by",
+            code="four_eyes",
+        )
+    if run.blocking_issues:
+        raise ConflictError(
+            _("The run has blocking issues: %(issues)s")
+            % {"issues": "; ".join(run.blocking_issues)},
+            field="blocking_issues",
+            code="blocking_issues",
+        )
+    if run_is_stale(run):
+        raise ConflictError(
+            _("Inputs changed after the calculation; calculate the run again before approving it."),
+            field="stale",
+            code="stale",
+        )
+    run.status = RunStatus.APPROVED
+    run.approved_by = user
+    run.approved_at = timezone.now()
+    run.save()
+    return run
+
+
+@transaction.atomic
+def run_mark_paid(*, run: Run, user) -> Run:
+    run = Run.objects.select_for_update().get(pk=run.pk)
+    if not user.has_perm("bonuses.pay_run"):
+        raise PermissionDeniedError(
+            _("Marking runs paid needs the pay permission."), code="forbidden"
+        )
+    if run.status != RunStatus.APPROVED:
+        raise ConflictError(
+            _("Only an approved run can be marked paid; this one is %(status)s.")
+            % {"status": run.get_status_display()},
+            field="status",
+            code="wrong_status",
+        )
+    run.status = RunStatus.PAID
+    run.paid_at = timezone.now()
+    run.save()
+    return run
