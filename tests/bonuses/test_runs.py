@@ -2,9 +2,11 @@
 cap, missing-data policies, staleness, four eyes and read-only approved runs."""
 
 import datetime as dt
+import threading
 from decimal import Decimal as D
 
 import pytest
+from django.db import connection
 
 from apps.bonuses import services
 from apps.bonuses.models import Line, Run
@@ -201,3 +203,40 @@ def test_calculation_query_count_does_not_grow(world, hr, employees, django_asse
     with django_assert_max_num_queries(20):
         services.run_calculate(run=run, user=hr)
     assert Line.objects.filter(run=run).count() == employees + 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_calculations_leave_one_consistent_set_of_lines(world, hr):
+    if connection.vendor != "postgresql":
+        pytest.skip("real concurrent connections need PostgreSQL (SQLite serialises writers)")
+    for _ in range(20):
+        employee = EmployeeFactory(hire_date=dt.date(2020, 1, 1))
+        AssignmentFactory(employee=employee, department=world["cs"], start_date=dt.date(2020, 1, 1))
+        services.enrollment_create(
+            employee=employee,
+            plan=world["plan"],
+            target_amount=D(1000),
+            start_date=dt.date(2026, 1, 1),
+        )
+    run = services.run_create(plan=world["plan"], period=Q3)
+    barrier = threading.Barrier(2)
+    errors = []
+
+    def calculate():
+        try:
+            barrier.wait(timeout=10)
+            services.run_calculate(run=run, user=hr)
+        except Exception as error:  # reported by the assertion below
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=calculate) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert errors == []
+    run.refresh_from_db()
+    assert Line.objects.filter(run=run).count() == 21 == run.line_count
+    assert sum(line.amount for line in Line.objects.filter(run=run)) == run.total_amount
