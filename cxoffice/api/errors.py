@@ -21,7 +21,9 @@ def _first_error(detail, path: str = ""):
     """Walk DRF's nested error detail to its first leaf: (dotted field path, ErrorDetail)."""
     if isinstance(detail, dict):
         for key, value in detail.items():
-            sub = key if not path else f"{path}.{key}"
+            # A nested list's errors are keyed by row number: components[0].kpi.
+            nested = f"{path}.{key}" if path else key
+            sub = f"{path}[{key}]" if isinstance(key, int) else nested
             if key == "non_field_errors":
                 sub = path
             return _first_error(value, sub)

@@ -15,6 +15,18 @@ class ModelPermissions(DjangoModelPermissions):
     }
 
 
+class CanViewModel(ModelPermissions):
+    """For actions whose service checks a finer permission itself (e.g. approving a bonus run
+    needs ``approve_run``): the caller must at least see the objects."""
+
+    def has_permission(self, request, view):
+        if not (request.user and request.user.is_authenticated):
+            return False
+        queryset = self._queryset(view)
+        meta = queryset.model._meta
+        return request.user.has_perm(f"{meta.app_label}.view_{meta.model_name}")
+
+
 class SignedInReadsModelPermissionsWrite(ModelPermissions):
     """Everyone signed in reads; writing needs the model's add/change/delete permission (the
     services then check the object: e.g. a data steward writes only their departments)."""

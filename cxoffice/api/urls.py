@@ -6,13 +6,14 @@ from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.permissions import AllowAny
 from rest_framework.routers import DefaultRouter
 
+from apps.bonuses.urls import router as bonuses_router
 from apps.departments.urls import router as departments_router
 from apps.kpis.urls import router as kpis_router
 from apps.targets.urls import router as targets_router
 from apps.targets.urls import urlpatterns as targets_urls
 
 router = DefaultRouter()
-for app_router in (departments_router, kpis_router, targets_router):
+for app_router in (departments_router, kpis_router, targets_router, bonuses_router):
     router.registry.extend(app_router.registry)
 
 

@@ -1,5 +1,6 @@
 """Writes of the bonuses app: plans (with components and gates), enrollments, runs."""
 
+from .adjustments import adjustment_create
 from .plans import (
     COMPONENT_FIELDS,
     ENROLLMENT_FIELDS,
@@ -11,13 +12,22 @@ from .plans import (
     plan_create,
     plan_update,
 )
-from .runs import run_approve, run_calculate, run_create, run_is_stale, run_mark_paid
+from .runs import (
+    check_run_open,
+    run_approve,
+    run_calculate,
+    run_create,
+    run_is_stale,
+    run_mark_paid,
+)
 
 __all__ = [
     "COMPONENT_FIELDS",
     "ENROLLMENT_FIELDS",
     "GATE_FIELDS",
     "PLAN_FIELDS",
+    "adjustment_create",
+    "check_run_open",
     "enrollment_create",
     "enrollment_update",
     "plan_check_editable",

@@ -201,6 +201,10 @@ def enrollment_create(
     *, employee: Employee, plan: Plan, target_amount: Decimal, start_date: dt.date,
     end_date: dt.date | None = None,
 ) -> Enrollment:  # fmt: skip
+    if target_amount is not None and target_amount < 0:
+        raise ApplicationError(
+            _("The target amount cannot be negative."), field="target_amount", code="min_value"
+        )
     Employee.objects.select_for_update().filter(pk=employee.pk).first()
     plan_check_editable(plan)
     _check_enrollment(

@@ -228,20 +228,25 @@ def _line_row(
     )
 
 
-@transaction.atomic
-def run_calculate(*, run: Run, user) -> Run:
-    """(Re)calculate a run: replace its lines atomically; record who, when and the inputs."""
-    run = Run.objects.select_for_update().select_related("plan").get(pk=run.pk)
+def check_run_open(run: Run) -> None:
+    """Approved and paid runs are read-only everywhere (HTTP 409)."""
     if run.status in (RunStatus.APPROVED, RunStatus.PAID):
         raise ConflictError(
             _(
-                "Run %(plan)s %(period)s is %(status)s and can no longer be recalculated; "
-                "correct it with an adjustment in a later run."
+                "Run %(plan)s %(period)s is %(status)s and read-only; correct it with an "
+                "adjustment in a later run."
             )
             % {"plan": run.plan.code, "period": run.period, "status": run.get_status_display()},
             field="status",
             code="run_closed",
         )
+
+
+@transaction.atomic
+def run_calculate(*, run: Run, user) -> Run:
+    """(Re)calculate a run: replace its lines atomically; record who, when and the inputs."""
+    run = Run.objects.select_for_update().select_related("plan").get(pk=run.pk)
+    check_run_open(run)
     period = _period(run.plan, run.period)
     inputs = run_inputs(run.plan, period)
     adjustments: dict[int, list[Decimal]] = defaultdict(list)

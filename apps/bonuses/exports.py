@@ -1,0 +1,55 @@
+"""The payroll file of an approved run: CSV (UTF-8 with BOM, so Excel shows Chinese names) and
+XLSX, one row per line, amounts exactly as calculated; the rows add up to the run total."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from django.utils.translation import gettext as _
+from openpyxl import Workbook
+
+from .models import Line, Run
+
+COLUMNS = ["employee_number", "name", "department", "plan", "period", "currency", "amount"]
+
+
+def payroll_rows(run: Run) -> list[list]:
+    lines = (
+        Line.objects.filter(run=run)
+        .select_related("employee", "department")
+        .order_by("employee__employee_number")
+    )
+    return [
+        [line.employee.employee_number, line.employee.full_name,
+         line.department.code if line.department else "", run.plan.code, run.period,
+         run.plan.currency, line.amount]
+        for line in lines
+    ]  # fmt: skip
+
+
+def headers() -> list[str]:
+    return [_("employee number"), _("name"), _("department"), _("plan"), _("period"),
+            _("currency"), _("amount")]  # fmt: skip
+
+
+def payroll_csv(run: Run) -> bytes:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(headers())
+    for row in payroll_rows(run):
+        writer.writerow([*row[:-1], f"{row[-1]:.2f}"])
+    return buffer.getvalue().encode("utf-8-sig")
+
+
+def payroll_xlsx(run: Run) -> bytes:
+    book = Workbook()
+    sheet = book.active
+    sheet.title = f"{run.plan.code} {run.period}"[:31]
+    sheet.append(headers())
+    for row in payroll_rows(run):
+        sheet.append(row)
+        sheet.cell(row=sheet.max_row, column=len(COLUMNS)).number_format = "#,##0.00"
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()

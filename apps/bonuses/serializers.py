@@ -1,0 +1,131 @@
+"""Shapes of the bonus API (SPEC §16). Percentages are plain numbers in percent (``60`` = 60%):
+weights, payouts, the cap, gate multipliers, and a line's ``factor`` and ``gate_multiplier``;
+``proration`` is the fraction of the period's days (``0.5``)."""
+
+from decimal import Decimal
+
+from rest_framework import serializers
+
+from apps.departments.models import Employee
+from apps.kpis.models import KPI
+from cxoffice.api.fields import CodeRelatedField, PlainDecimalField
+from cxoffice.numbers import plain
+
+from .models import Adjustment, Component, Enrollment, Gate, Line, Plan, Run
+
+HUNDRED = Decimal(100)
+
+
+class ComponentSerializer(serializers.ModelSerializer):
+    kpi = CodeRelatedField(slug_field="code", queryset=KPI.objects.all())
+    weight = PlainDecimalField(max_digits=9, decimal_places=4)
+    payout_at_threshold = PlainDecimalField(max_digits=9, decimal_places=4, required=False)
+    payout_at_stretch = PlainDecimalField(max_digits=9, decimal_places=4, required=False)
+    threshold = PlainDecimalField(allow_null=True, required=False)
+    target = PlainDecimalField(allow_null=True, required=False)
+    stretch = PlainDecimalField(allow_null=True, required=False)
+
+    class Meta:
+        model = Component
+        fields = ["kpi", "weight", "scope", "payout_at_threshold", "payout_at_stretch",
+                  "threshold", "target", "stretch"]  # fmt: skip
+
+
+class GateSerializer(serializers.ModelSerializer):
+    kpi = CodeRelatedField(slug_field="code", queryset=KPI.objects.all())
+    minimum = PlainDecimalField()
+    multiplier = PlainDecimalField(max_digits=9, decimal_places=4, required=False)
+
+    class Meta:
+        model = Gate
+        fields = ["kpi", "scope", "minimum", "multiplier"]
+
+
+class PlanSerializer(serializers.ModelSerializer):
+    cap_percent = PlainDecimalField(max_digits=9, decimal_places=4, required=False)
+    components = ComponentSerializer(many=True, required=False)
+    gates = GateSerializer(many=True, required=False)
+
+    class Meta:
+        model = Plan
+        fields = ["id", "code", "name", "period_type", "currency", "status", "cap_percent",
+                  "missing_data_policy", "components", "gates", "version"]  # fmt: skip
+        read_only_fields = ["version"]
+
+
+class EnrollmentSerializer(serializers.ModelSerializer):
+    employee = CodeRelatedField(slug_field="employee_number", queryset=Employee.objects.all())
+    plan = CodeRelatedField(slug_field="code", queryset=Plan.objects.all())
+    target_amount = PlainDecimalField(max_digits=14, decimal_places=2)
+
+    class Meta:
+        model = Enrollment
+        fields = ["id", "employee", "plan", "target_amount", "start_date", "end_date"]
+        validators: list = []
+
+
+class RunSerializer(serializers.ModelSerializer):
+    plan = CodeRelatedField(slug_field="code", queryset=Plan.objects.all())
+    period = serializers.CharField(max_length=16)
+    currency = serializers.CharField(source="plan.currency", read_only=True)
+    total_amount = PlainDecimalField(read_only=True)
+    stale = serializers.SerializerMethodField()
+    calculated_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    approved_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = Run
+        fields = ["id", "plan", "period", "status", "is_simulation", "currency", "total_amount",
+                  "line_count", "stale", "blocking_issues", "calculated_at", "calculated_by",
+                  "approved_at", "approved_by"]  # fmt: skip
+        read_only_fields = ["status", "line_count", "blocking_issues", "calculated_at",
+                            "approved_at"]  # fmt: skip
+        validators: list = []
+
+    def get_stale(self, run) -> bool:
+        stale = self.context.get("stale", {})
+        return bool(stale.get(run.pk, False))
+
+
+class LineSerializer(serializers.ModelSerializer):
+    run = serializers.PrimaryKeyRelatedField(read_only=True)
+    employee = serializers.CharField(source="employee.employee_number")
+    full_name = serializers.CharField(source="employee.full_name")
+    department = serializers.CharField(source="department.code", default=None)
+    target_amount = PlainDecimalField()
+    proration = PlainDecimalField(max_digits=20, decimal_places=12)
+    factor = serializers.SerializerMethodField()
+    gate_multiplier = serializers.SerializerMethodField()
+    adjustments_total = PlainDecimalField()
+    amount = PlainDecimalField()
+    explanation = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Line
+        fields = ["id", "run", "employee", "full_name", "department", "target_amount",
+                  "eligible_days", "period_days", "proration", "factor", "gate_multiplier",
+                  "capped", "adjustments_total", "amount", "explanation", "flags",
+                  "components"]  # fmt: skip
+        read_only_fields = fields
+
+    def get_factor(self, line) -> str:
+        return plain(line.factor * HUNDRED)
+
+    def get_gate_multiplier(self, line) -> str:
+        return plain(line.gate_multiplier * HUNDRED)
+
+    def get_explanation(self, line) -> list[str]:
+        return line.explanation.splitlines()
+
+
+class AdjustmentSerializer(serializers.ModelSerializer):
+    line = serializers.PrimaryKeyRelatedField(queryset=Line.objects.all(), write_only=True)
+    amount = PlainDecimalField(max_digits=14, decimal_places=2)
+    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    run = serializers.PrimaryKeyRelatedField(read_only=True)
+    employee = serializers.CharField(source="employee.employee_number", read_only=True)
+
+    class Meta:
+        model = Adjustment
+        fields = ["id", "line", "run", "employee", "amount", "reason", "created_by", "created_at"]
+        read_only_fields = ["created_at"]

@@ -1,0 +1,37 @@
+"""Manual adjustments of a line: reason and author kept; approved runs cannot change."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from cxoffice.errors import ApplicationError
+
+from ..models import Adjustment, Line, Run
+from .runs import check_run_open
+
+
+@transaction.atomic
+def adjustment_create(*, line: Line, amount: Decimal, reason: str, user) -> Adjustment:
+    """Add an amount (positive or negative, in whole cents) to one line; the line and the run
+    total change at once and the adjustment is kept when the run is calculated again."""
+    run = Run.objects.select_for_update().select_related("plan").get(pk=line.run_id)
+    check_run_open(run)
+    if amount != amount.quantize(Decimal("0.01")):
+        raise ApplicationError(
+            _("An adjustment is in whole cents."), field="amount", code="invalid"
+        )
+    if not reason or not reason.strip():
+        raise ApplicationError(_("Give the reason."), field="reason", code="required")
+    adjustment = Adjustment.objects.create(
+        run=run, employee_id=line.employee_id, amount=amount, reason=reason.strip(), created_by=user
+    )
+    line = Line.objects.select_for_update().get(pk=line.pk)
+    line.adjustments_total += amount
+    line.amount += amount
+    line.save(update_fields=["adjustments_total", "amount"])
+    run.total_amount += amount
+    run.save(update_fields=["total_amount"])
+    return adjustment

@@ -1,0 +1,216 @@
+from django.http import HttpResponse
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.negotiation import DefaultContentNegotiation
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+
+from cxoffice.api.permissions import CanViewModel
+from cxoffice.errors import ApplicationError, ConflictError
+
+from . import exports, selectors, services
+from .models import Adjustment, Enrollment, Plan, RunStatus
+from .serializers import (
+    AdjustmentSerializer,
+    EnrollmentSerializer,
+    LineSerializer,
+    PlanSerializer,
+    RunSerializer,
+)
+
+
+class FileFormatParam(DefaultContentNegotiation):
+    """``?format=csv|xlsx`` names the file to build, not a DRF renderer: answer errors in JSON."""
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        return renderers[0], renderers[0].media_type
+
+
+class PlanViewSet(viewsets.ModelViewSet):
+    """Bonus plans with their components and gates (HR only). Components and gates given in a
+    write replace the plan's lists whole; a plan used by an approved run is read-only (409)."""
+
+    serializer_class = PlanSerializer
+    filterset_fields = ["status", "period_type", "currency"]
+    search_fields = ["code", "name"]
+    ordering = ["code"]
+
+    def get_queryset(self):
+        return Plan.objects.prefetch_related("components__kpi", "gates__kpi")
+
+    def perform_create(self, serializer):
+        data = dict(serializer.validated_data)
+        serializer.instance = services.plan_create(
+            components=data.pop("components", []), gates=data.pop("gates", []), **data
+        )
+
+    def perform_update(self, serializer):
+        data = dict(serializer.validated_data)
+        serializer.instance = services.plan_update(
+            plan=serializer.instance,
+            data=data,
+            components=data.pop("components", None),
+            gates=data.pop("gates", None),
+        )
+
+    def perform_destroy(self, instance):
+        services.plan_check_editable(instance)
+        instance.delete()
+
+
+class EnrollmentViewSet(viewsets.ModelViewSet):
+    serializer_class = EnrollmentSerializer
+    filterset_fields = {"plan__code": ["exact"], "employee__employee_number": ["exact"]}
+    ordering = ["plan__code", "employee__employee_number", "start_date"]
+
+    def get_queryset(self):
+        return Enrollment.objects.select_related("employee", "plan")
+
+    def perform_create(self, serializer):
+        serializer.instance = services.enrollment_create(**serializer.validated_data)
+
+    def perform_update(self, serializer):
+        serializer.instance = services.enrollment_update(
+            enrollment=serializer.instance, data=serializer.validated_data
+        )
+
+    def perform_destroy(self, instance):
+        services.plan_check_editable(instance.plan)
+        instance.delete()
+
+
+class RunViewSet(
+    mixins.CreateModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.DestroyModelMixin,
+    mixins.ListModelMixin,
+    viewsets.GenericViewSet,
+):
+    """``POST {plan, period}`` creates a draft run; then ``calculate/``, ``approve/`` (another
+    person, with the approve permission), ``mark-paid/``; ``lines/``; ``export/``."""
+
+    serializer_class = RunSerializer
+    filterset_fields = {"plan__code": ["exact"], "status": ["exact"], "period": ["exact"]}
+    ordering = ["-period", "plan__code"]
+
+    def get_queryset(self):
+        return selectors.run_list()
+
+    def get_permissions(self):
+        if self.action in ("approve", "mark_paid"):
+            return [CanViewModel()]  # the service checks approve_run / pay_run
+        return super().get_permissions()
+
+    def retrieve(self, request, *args, **kwargs):
+        return self._respond(self.get_object())
+
+    def perform_create(self, serializer):
+        serializer.instance = services.run_create(**serializer.validated_data)
+
+    def perform_destroy(self, instance):
+        services.check_run_open(instance)
+        instance.delete()
+
+    def _respond(self, run):
+        """One run with its staleness (recomputed from the current inputs: a fixed number of
+        queries; lists leave it out — false — to stay cheap)."""
+        context = {**self.get_serializer_context(), "stale": {run.pk: services.run_is_stale(run)}}
+        return Response(RunSerializer(run, context=context).data)
+
+    @extend_schema(request=None, responses=RunSerializer)
+    @action(detail=True, methods=["post"])
+    def calculate(self, request, pk=None):
+        if not request.user.has_perm("bonuses.change_run"):
+            self.permission_denied(request)
+        return self._respond(services.run_calculate(run=self.get_object(), user=request.user))
+
+    @extend_schema(request=None, responses=RunSerializer)
+    @action(detail=True, methods=["post"])
+    def approve(self, request, pk=None):
+        return self._respond(services.run_approve(run=self.get_object(), user=request.user))
+
+    @extend_schema(request=None, responses=RunSerializer)
+    @action(detail=True, methods=["post"], url_path="mark-paid")
+    def mark_paid(self, request, pk=None):
+        return self._respond(services.run_mark_paid(run=self.get_object(), user=request.user))
+
+    @extend_schema(responses=LineSerializer(many=True))
+    @action(detail=True, methods=["get"])
+    def lines(self, request, pk=None):
+        run = self.get_object()
+        page = self.paginate_queryset(
+            selectors.line_list().filter(run=run).order_by("employee__employee_number")
+        )
+        return self.get_paginated_response(LineSerializer(page, many=True).data)
+
+    @extend_schema(
+        parameters=[OpenApiParameter("format", str, enum=["csv", "xlsx"])],
+        responses={
+            (200, "text/csv"): bytes,
+            (200, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"): bytes,
+        },
+    )
+    @action(detail=True, methods=["get"], content_negotiation_class=FileFormatParam)
+    def export(self, request, pk=None):
+        run = self.get_object()
+        if run.is_simulation or run.status not in (RunStatus.APPROVED, RunStatus.PAID):
+            raise ConflictError(
+                _("Only an approved run is exported to payroll."),
+                field="status",
+                code="not_approved",
+            )
+        kind = request.query_params.get("format", "csv")
+        if kind not in ("csv", "xlsx"):
+            raise ApplicationError(
+                _("Format must be csv or xlsx."), field="format", code="invalid_choice"
+            )
+        name = f"bonus-{run.plan.code}-{run.period}.{kind}"
+        if kind == "csv":
+            response = HttpResponse(
+                exports.payroll_csv(run), content_type="text/csv; charset=utf-8"
+            )
+        else:
+            response = HttpResponse(
+                exports.payroll_xlsx(run),
+                content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            )
+        response["Content-Disposition"] = f'attachment; filename="{name}"'
+        return response
+
+
+class AdjustmentViewSet(
+    mixins.CreateModelMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
+):
+    serializer_class = AdjustmentSerializer
+    filterset_fields = ["run"]
+    ordering = ["-created_at"]
+
+    def get_queryset(self):
+        return Adjustment.objects.select_related("employee", "created_by", "run")
+
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        adjustment = services.adjustment_create(user=request.user, **serializer.validated_data)
+        return Response(self.get_serializer(adjustment).data, status=status.HTTP_201_CREATED)
+
+
+class MyStatementViewSet(viewsets.ReadOnlyModelViewSet):
+    """The signed-in employee's own bonus lines of approved and paid runs — nobody else's (an
+    other employee's line id is 404)."""
+
+    serializer_class = LineSerializer
+    permission_classes = [IsAuthenticated]
+    ordering = ["-run__period"]
+
+    def get_queryset(self):
+        return selectors.line_list().filter(
+            employee__user=self.request.user,
+            run__is_simulation=False,
+            run__status__in=[RunStatus.APPROVED, RunStatus.PAID],
+        )
