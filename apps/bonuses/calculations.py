@@ -378,7 +378,9 @@ def calculate_line(line: LineInput) -> LineResult:
     for c, segments, payout in evaluated:
         used = c.weight
         if policy == REWEIGHT and known != nominal:
-            used = c.weight * nominal / known if payout is not None else _D0
+            # No weight left with data (none has data, or only 0%-weighted ones): pays 0.
+            has_data = payout is not None and known > 0
+            used = c.weight * nominal / known if has_data else _D0
         pay = _D0 if payout is None else payout
         contribution = used * pay
         components.append(

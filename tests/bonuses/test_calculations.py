@@ -332,6 +332,14 @@ def test_reweight_with_no_data_at_all_pays_zero():
     assert not result.blocked
 
 
+def test_reweight_when_only_a_zero_weighted_component_has_data_pays_zero():
+    # Found by hypothesis: 0 of the weight has data, so nothing can be shared (no 0 / 0).
+    components = (component("CSAT", "0", "85"), component("FCR", "1", None))
+    result = calculate_line(LineInput(D("1000.00"), 92, 92, components, **_policy("reweight")))
+    assert [c.weight_used for c in result.components] == [D(0), D(0)]
+    assert result.amount == D("0.00")
+
+
 def test_missing_band_is_missing_data():
     csat = ComponentInput("csat", "CSAT", D(1), True, (Segment(46, D(87), None, "employee"),))
     result = calculate_line(LineInput(D("1000.00"), 46, 92, (csat,)))
