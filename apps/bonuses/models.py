@@ -224,6 +224,10 @@ class Run(models.Model):
         on_delete=models.PROTECT, related_name="+",
     )  # fmt: skip
     paid_at = models.DateTimeField(_("paid at"), null=True, blank=True)
+    task_id = models.CharField(
+        _("calculation task"), max_length=64, blank=True,
+        help_text=_("The background calculation last started for this run (progress, result)."),
+    )  # fmt: skip
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:

@@ -3,13 +3,16 @@ cap, missing-data policies, staleness, four eyes and read-only approved runs."""
 
 import datetime as dt
 import threading
+from io import StringIO
 from decimal import Decimal as D
 
 import pytest
+from django.core.management import call_command
 from django.db import connection
 
 from apps.bonuses import services
 from apps.bonuses.models import Line, Run
+from apps.bonuses.tasks import calculate_run
 from apps.departments import roles
 from cxoffice.errors import ApplicationError, ConflictError, PermissionDeniedError
 from tests.factories import (
@@ -240,3 +243,19 @@ def test_concurrent_calculations_leave_one_consistent_set_of_lines(world, hr):
     run.refresh_from_db()
     assert Line.objects.filter(run=run).count() == 21 == run.line_count
     assert sum(line.amount for line in Line.objects.filter(run=run)) == run.total_amount
+
+
+def test_run_bonus_command_calculates_with_a_progress_bar(world, hr):
+    out = StringIO()
+    call_command("run_bonus", "Q-CX", Q3, "--user", "hr1", stdout=out)
+    text = out.getvalue()
+    assert "1/1" in text
+    assert "525.00 EUR" in text
+    run = Run.objects.get()
+    assert (run.status, run.calculated_by) == ("calculated", hr)
+
+
+def test_calculation_task_runs_in_process_without_a_broker(world, hr):
+    run = services.run_create(plan=world["plan"], period=Q3)
+    outcome = calculate_run.delay(run.pk, hr.pk).get()
+    assert outcome == {"run": run.pk, "lines": 1, "total": "525.00", "blocking_issues": 0}

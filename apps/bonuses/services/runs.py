@@ -9,6 +9,7 @@ leave exactly one consistent set of lines.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from decimal import Decimal
 
 from django.db import transaction
@@ -242,9 +243,15 @@ def check_run_open(run: Run) -> None:
         )
 
 
+Progress = Callable[[int, int], None]
+
+
 @transaction.atomic
-def run_calculate(*, run: Run, user) -> Run:
-    """(Re)calculate a run: replace its lines atomically; record who, when and the inputs."""
+def run_calculate(*, run: Run, user, progress: Progress | None = None) -> Run:
+    """(Re)calculate a run: replace its lines atomically; record who, when and the inputs.
+
+    ``progress(done, total)`` is called as lines are computed (the Celery task reports it,
+    the management command draws a bar)."""
     run = Run.objects.select_for_update().select_related("plan").get(pk=run.pk)
     check_run_open(run)
     period = _period(run.plan, run.period)
@@ -255,7 +262,11 @@ def run_calculate(*, run: Run, user) -> Run:
     ):
         adjustments[employee_id].append(amount)
     rows, issues, total = [], [], Decimal(0)
-    for employee_id, (line, department) in line_inputs(inputs, adjustments).items():
+    prepared = line_inputs(inputs, adjustments)
+    step = max(1, len(prepared) // 100)
+    for done, (employee_id, (line, department)) in enumerate(prepared.items(), start=1):
+        if progress and (done % step == 0 or done == len(prepared)):
+            progress(done, len(prepared))
         result = calc.calculate_line(line)
         employee = inputs.employees[employee_id]
         issues.extend(
