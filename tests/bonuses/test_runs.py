@@ -3,8 +3,8 @@ cap, missing-data policies, staleness, four eyes and read-only approved runs."""
 
 import datetime as dt
 import threading
-from io import StringIO
 from decimal import Decimal as D
+from io import StringIO
 
 import pytest
 from django.core.management import call_command
