@@ -1,0 +1,364 @@
+"""HR's workplace: plans with components and gates, enrollments, runs and their lines."""
+
+from collections import defaultdict
+from decimal import Decimal
+
+from django import forms
+from django.contrib import admin, messages
+from django.db.models import Count, Sum
+from django.http import HttpResponse
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+from import_export import fields, resources
+from import_export.admin import ImportExportMixin
+from import_export.formats.base_formats import CSV, XLSX
+from import_export.widgets import ForeignKeyWidget
+
+from apps.departments.models import Employee
+from cxoffice.admin_tools import adopt
+from cxoffice.errors import ApplicationError
+
+from . import exports, services
+from .models import Adjustment, Component, Enrollment, Gate, Line, Plan, Run, RunStatus
+from .tasks import calculate_run
+
+
+def _refused(modeladmin, request, error: ApplicationError) -> None:
+    modeladmin.message_user(request, str(error.message), level=messages.ERROR)
+
+
+# --- plans -------------------------------------------------------------------------------------
+
+
+class CheckedInlineFormSet(forms.BaseInlineFormSet):
+    """Runs the plan service's check over the whole list (weights add up to 100 % …)."""
+
+    check = None  # set on the subclasses
+
+    def rows(self) -> list[dict]:
+        return [
+            form.cleaned_data
+            for form in self.forms
+            if getattr(form, "cleaned_data", None)
+            and not (self.can_delete and self._should_delete_form(form))
+        ]
+
+    def clean(self):
+        super().clean()
+        if any(self.errors):
+            return
+        try:
+            type(self).check(self.rows())
+        except ApplicationError as error:
+            raise forms.ValidationError(error.message, code=error.code) from error
+
+
+class ComponentFormSet(CheckedInlineFormSet):
+    check = staticmethod(services.check_components)
+
+
+class GateFormSet(CheckedInlineFormSet):
+    check = staticmethod(services.check_gates)
+
+
+class ComponentInline(admin.TabularInline):
+    model = Component
+    formset = ComponentFormSet
+    fields = ["kpi", "weight", "scope", "payout_at_threshold", "payout_at_stretch", "threshold",
+              "target", "stretch"]  # fmt: skip
+    autocomplete_fields = ["kpi"]
+    extra = 1
+
+
+class GateInline(admin.TabularInline):
+    model = Gate
+    formset = GateFormSet
+    fields = ["kpi", "scope", "minimum", "multiplier"]
+    autocomplete_fields = ["kpi"]
+    extra = 0
+
+
+@admin.register(Plan)
+class PlanAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "period_type", "currency", "status", "cap_percent",
+                    "missing_data_policy", "version"]  # fmt: skip
+    list_filter = ["status", "period_type", "currency"]
+    search_fields = ["code", "name"]
+    fields = [*services.PLAN_FIELDS, "version"]
+    readonly_fields = ["version"]
+    inlines = [ComponentInline, GateInline]
+
+    def has_change_permission(self, request, obj=None):
+        if obj is not None:
+            try:
+                services.plan_check_editable(obj)
+            except ApplicationError:
+                return False  # frozen by an approved run: read-only
+        return super().has_change_permission(request, obj)
+
+    def save_model(self, request, obj, form, change):
+        pass  # written in save_related with its components and gates, as one checked change
+
+    def save_related(self, request, form, formsets, change):
+        def rows(kind, names):
+            return [
+                {k: v for k, v in row.items() if k in names}
+                for formset in formsets
+                if isinstance(formset, kind)
+                for row in formset.rows()
+            ]
+
+        components = rows(ComponentFormSet, services.COMPONENT_FIELDS)
+        gates = rows(GateFormSet, services.GATE_FIELDS)
+        data = {
+            name: form.cleaned_data[name]
+            for name in services.PLAN_FIELDS
+            if name in form.cleaned_data
+        }
+        if change:
+            saved = services.plan_update(
+                plan=form.instance, data=data, components=components, gates=gates
+            )
+        else:
+            saved = services.plan_create(components=components, gates=gates, **data)
+        adopt(form.instance, saved)
+        for formset in formsets:
+            formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+
+
+# --- enrollments -------------------------------------------------------------------------------
+
+
+class EnrollmentResource(resources.ModelResource):
+    """CSV/XLSX columns: employee (number), plan (code), target_amount, start_date, end_date;
+    every row goes through the enrollment service (overlaps, negative amounts, frozen plans)."""
+
+    employee = fields.Field(
+        attribute="employee", column_name="employee",
+        widget=ForeignKeyWidget(Employee, field="employee_number"),
+    )  # fmt: skip
+    plan = fields.Field(
+        attribute="plan", column_name="plan", widget=ForeignKeyWidget(Plan, field="code")
+    )
+
+    class Meta:
+        model = Enrollment
+        fields = ("id", "employee", "plan", "target_amount", "start_date", "end_date")
+        use_transactions = True
+        clean_model_instances = False
+
+    def save_instance(self, instance, is_create, row, **kwargs):
+        data = {name: getattr(instance, name) for name in services.ENROLLMENT_FIELDS}
+        try:
+            if is_create:
+                saved = services.enrollment_create(**data)
+            else:
+                saved = services.enrollment_update(enrollment=instance, data=data)
+        except ApplicationError as error:
+            raise forms.ValidationError({error.field or "__all__": error.message}) from error
+        adopt(instance, saved)
+
+
+@admin.register(Enrollment)
+class EnrollmentAdmin(ImportExportMixin, admin.ModelAdmin):
+    resource_classes = [EnrollmentResource]
+    import_formats = [CSV, XLSX]
+    export_formats = [CSV, XLSX]
+    list_display = ["employee", "plan", "target_amount", "start_date", "end_date"]
+    list_filter = ["plan"]
+    search_fields = ["employee__employee_number", "employee__full_name", "plan__code"]
+    autocomplete_fields = ["employee"]
+    list_select_related = ["employee", "plan"]
+
+    def save_model(self, request, obj, form, change):
+        data = {name: form.cleaned_data[name] for name in services.ENROLLMENT_FIELDS}
+        try:
+            saved = (
+                services.enrollment_update(enrollment=obj, data=data)
+                if change
+                else services.enrollment_create(**data)
+            )
+        except ApplicationError as error:
+            # Checked again under lock; a race lands here rather than in a 500.
+            _refused(self, request, error)
+            return
+        adopt(obj, saved)
+
+
+# --- runs --------------------------------------------------------------------------------------
+
+
+@admin.register(Run)
+class RunAdmin(admin.ModelAdmin):
+    list_display = ["plan", "period", "status", "is_simulation", "line_count", "total_amount",
+                    "calculated_by", "approved_by", "blocked"]  # fmt: skip
+    list_filter = ["status", "is_simulation", "plan"]
+    list_select_related = ["plan", "calculated_by", "approved_by"]
+    fields = ["plan", "period", "is_simulation"]
+    actions = ["calculate", "approve", "mark_paid", "export_csv", "export_xlsx"]
+    change_form_template = "admin/bonuses/run/change_form.html"
+
+    @admin.display(description=_("blocking issues"), boolean=True)
+    def blocked(self, obj):
+        return not obj.blocking_issues
+
+    def has_change_permission(self, request, obj=None):
+        # A run changes only through its actions; its page is a read-out.
+        return False if obj is not None else super().has_change_permission(request, obj)
+
+    def save_model(self, request, obj, form, change):
+        data = form.cleaned_data
+        saved = services.run_create(
+            plan=data["plan"], period=data["period"], is_simulation=data.get("is_simulation", False)
+        )
+        adopt(obj, saved)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        run = self.get_object(request, object_id)
+        extra = {}
+        if run is not None:
+            by_department = (
+                Line.objects.filter(run=run)
+                .values("department__code")
+                .annotate(lines=Count("id"), total=Sum("amount"))
+                .order_by("department__code")
+            )
+            factors = list(Line.objects.filter(run=run).values_list("factor", flat=True))
+            extra = {
+                "run": run,
+                "stale": services.run_is_stale(run),
+                "by_department": by_department,
+                "histogram": _histogram(factors),
+                "lines_url": f"../../line/?run__id__exact={run.pk}",
+            }
+        return super().change_view(request, object_id, form_url, {**extra, **(extra_context or {})})
+
+    def _each(self, request, queryset, do, done_message):
+        for run in queryset:
+            try:
+                do(run)
+                self.message_user(request, done_message % {"run": f"{run.plan.code} {run.period}"})
+            except ApplicationError as error:
+                _refused(self, request, error)
+
+    @admin.action(description=_("Calculate the selected runs"), permissions=["change"])
+    def calculate(self, request, queryset):
+        def start(run):
+            services.check_run_open(run)
+            task = calculate_run.delay(run.pk, request.user.pk)
+            Run.objects.filter(pk=run.pk).update(task_id=task.id or "")
+
+        self._each(request, queryset, start, gettext("Calculation of %(run)s started."))
+
+    @admin.action(description=_("Approve the selected runs"), permissions=["view"])
+    def approve(self, request, queryset):
+        self._each(
+            request, queryset, lambda run: services.run_approve(run=run, user=request.user),
+            gettext("%(run)s approved."),
+        )  # fmt: skip
+
+    @admin.action(description=_("Mark the selected runs paid"), permissions=["view"])
+    def mark_paid(self, request, queryset):
+        self._each(
+            request, queryset, lambda run: services.run_mark_paid(run=run, user=request.user),
+            gettext("%(run)s marked paid."),
+        )  # fmt: skip
+
+    def _export(self, request, queryset, kind):
+        if queryset.count() != 1:
+            self.message_user(request, gettext("Export one run at a time."), level=messages.ERROR)
+            return None
+        run = queryset.select_related("plan").get()
+        if run.is_simulation or run.status not in (RunStatus.APPROVED, RunStatus.PAID):
+            self.message_user(
+                request,
+                gettext("Only an approved run is exported to payroll."),
+                level=messages.ERROR,
+            )
+            return None
+        body = exports.payroll_csv(run) if kind == "csv" else exports.payroll_xlsx(run)
+        content_type = (
+            "text/csv; charset=utf-8"
+            if kind == "csv"
+            else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        )
+        response = HttpResponse(body, content_type=content_type)
+        response["Content-Disposition"] = (
+            f'attachment; filename="bonus-{run.plan.code}-{run.period}.{kind}"'
+        )
+        return response
+
+    @admin.action(description=_("Export to payroll (CSV)"), permissions=["view"])
+    def export_csv(self, request, queryset):
+        return self._export(request, queryset, "csv")
+
+    @admin.action(description=_("Export to payroll (XLSX)"), permissions=["view"])
+    def export_xlsx(self, request, queryset):
+        return self._export(request, queryset, "xlsx")
+
+
+def _histogram(factors: list[Decimal]) -> list[dict]:
+    """Lines by payout factor in bands of 25 percentage points (0–25 %, …, ≥ 200 %), with the
+    geometry of a horizontal bar chart (rows 20 px apart, bars up to 300 px)."""
+    bands: dict[int, int] = defaultdict(int)
+    for factor in factors:
+        bands[min(int(factor * 4), 8)] += 1
+    most = max(bands.values(), default=0) or 1
+    return [
+        {"label": f"{n * 25}–{n * 25 + 25} %" if n < 8 else "≥ 200 %", "count": bands.get(n, 0),
+         "y": n * 20, "width": round(300 * bands.get(n, 0) / most)}
+        for n in range(9)
+    ]  # fmt: skip
+
+
+@admin.register(Line)
+class LineAdmin(admin.ModelAdmin):
+    list_display = ["employee", "run", "department", "eligible_days", "factor", "amount",
+                    "adjustments_total"]  # fmt: skip
+    list_filter = ["run", "department", "capped"]
+    search_fields = ["employee__employee_number", "employee__full_name"]
+    list_select_related = ["employee", "run", "run__plan", "department"]
+    readonly_fields = [
+        "run", "employee", "department", "target_amount", "eligible_days", "period_days",
+        "proration", "factor", "gate_multiplier", "capped", "adjustments_total", "amount",
+        "explanation", "flags", "components",
+    ]  # fmt: skip
+    fields = readonly_fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Adjustment)
+class AdjustmentAdmin(admin.ModelAdmin):
+    list_display = ["run", "employee", "amount", "reason", "created_by", "created_at"]
+    list_select_related = ["run", "run__plan", "employee", "created_by"]
+    fields = ["run", "employee", "amount", "reason"]
+    autocomplete_fields = ["employee"]
+
+    def has_change_permission(self, request, obj=None):
+        return False if obj is not None else super().has_change_permission(request, obj)
+
+    def save_model(self, request, obj, form, change):
+        line = Line.objects.filter(run=obj.run, employee=obj.employee).first()
+        if line is None:
+            raise forms.ValidationError(gettext("This employee has no line in that run."))
+        saved = services.adjustment_create(
+            line=line, amount=obj.amount, reason=obj.reason, user=request.user
+        )
+        adopt(obj, saved)
+
+
+def runs_awaiting_approval_panel(request):
+    runs = Run.objects.filter(status=RunStatus.CALCULATED, is_simulation=False).select_related(
+        "plan"
+    )
+    if not request.user.has_perm("bonuses.view_run"):
+        return None
+    return {"template": "admin/bonuses/runs_panel.html", "runs": list(runs[:10])}
+
+
+admin.site.register_panel(runs_awaiting_approval_panel)

@@ -1,0 +1,106 @@
+"""HR's workplace in the admin: plans with inline components, runs with their actions."""
+
+import datetime as dt
+from decimal import Decimal as D
+
+import pytest
+
+from apps.bonuses import services
+from apps.bonuses.models import Plan, Run
+from apps.departments import roles
+from tests.bonuses.test_runs import Q3
+from tests.factories import (
+    AssignmentFactory,
+    DepartmentFactory,
+    EmployeeFactory,
+    KPIFactory,
+    KPIResultFactory,
+    TargetFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def plan_form(*weights, kpis):
+    data = {"code": "Q-CX", "name": "Quarterly", "period_type": "quarter", "currency": "EUR",
+            "status": "draft", "cap_percent": "200", "missing_data_policy": "block",
+            "components-TOTAL_FORMS": str(len(weights)), "components-INITIAL_FORMS": "0",
+            "gates-TOTAL_FORMS": "0", "gates-INITIAL_FORMS": "0"}  # fmt: skip
+    for n, (weight, kpi) in enumerate(zip(weights, kpis, strict=True)):
+        data |= {f"components-{n}-kpi": kpi.pk, f"components-{n}-weight": weight,
+                 f"components-{n}-scope": "department", f"components-{n}-payout_at_threshold": "50",
+                 f"components-{n}-payout_at_stretch": "150"}  # fmt: skip
+    return data
+
+
+def test_plan_with_inline_components_checks_the_weights(client, make_user):
+    client.force_login(make_user(roles.HR))
+    kpis = [KPIFactory(), KPIFactory()]
+    refused = client.post("/admin/bonuses/plan/add/", plan_form("60", "39.99", kpis=kpis))
+    assert refused.status_code == 200
+    assert "99.99" in refused.content.decode()
+    assert not Plan.objects.exists()
+    saved = client.post("/admin/bonuses/plan/add/", plan_form("60", "40", kpis=kpis))
+    assert saved.status_code == 302, saved.content.decode()[:2000]
+    assert sorted(Plan.objects.get().components.values_list("weight", flat=True)) == [40, 60]
+
+
+@pytest.fixture
+def run():
+    cs = DepartmentFactory(code="CS")
+    kpi = KPIFactory(code="service.csat")
+    TargetFactory(kpi=kpi, threshold=D(80), target=D(85), stretch=D(90))
+    KPIResultFactory(kpi=kpi, department=cs, period=Q3, numerator=175, denominator=200)
+    plan = services.plan_create(
+        code="Q-CX", name="Quarterly", period_type="quarter", currency="EUR",
+        components=[{"kpi": kpi, "weight": D(100), "scope": "department"}],
+    )  # fmt: skip
+    employee = EmployeeFactory(
+        employee_number="E1", full_name="李梅", hire_date=dt.date(2020, 1, 1)
+    )
+    AssignmentFactory(employee=employee, department=cs, start_date=dt.date(2020, 1, 1))
+    services.enrollment_create(
+        employee=employee, plan=plan, target_amount=D(1000), start_date=dt.date(2026, 1, 1)
+    )
+    return services.run_create(plan=plan, period=Q3)
+
+
+def test_calculate_approve_four_eyes_and_export_through_admin_actions(client, make_user, run):
+    hr = make_user(roles.HR, username="hr1")
+    approver = make_user(roles.HR_APPROVER, username="approver1")
+    client.force_login(hr)
+    url = "/admin/bonuses/run/"
+    client.post(url, {"action": "calculate", "_selected_action": [run.pk]})
+    run.refresh_from_db()
+    assert (run.status, run.total_amount) == ("calculated", D("1250.00"))
+    page = client.get(f"{url}{run.pk}/change/").content.decode()
+    assert 'id="totals-by-department"' in page
+    assert 'id="factor-chart"' in page
+    assert 'id="runs-panel"' in client.get("/admin/").content.decode()
+
+    own = client.post(url, {"action": "approve", "_selected_action": [run.pk]}, follow=True)
+    assert "approve" in own.content.decode()
+    run.refresh_from_db()
+    assert run.status == "calculated"
+
+    client.force_login(approver)
+    client.post(url, {"action": "approve", "_selected_action": [run.pk]})
+    run.refresh_from_db()
+    assert (run.status, run.approved_by) == ("approved", approver)
+
+    exported = client.post(url, {"action": "export_csv", "_selected_action": [run.pk]})
+    assert exported["Content-Type"].startswith("text/csv")
+    text = exported.content.decode("utf-8-sig")
+    assert exported.content.startswith(b"\xef\xbb\xbf")
+    assert "E1,李梅,CS,Q-CX,2026-Q3,EUR,1250.00" in text
+
+
+def test_runs_stay_read_only_after_approval(client, make_user, run):
+    services.run_calculate(run=run, user=make_user(roles.HR))
+    services.run_approve(run=run, user=make_user(roles.HR_APPROVER))
+    client.force_login(make_user(roles.HR))
+    response = client.post(
+        "/admin/bonuses/run/", {"action": "calculate", "_selected_action": [run.pk]}, follow=True
+    )
+    assert "read-only" in response.content.decode()
+    assert Run.objects.get().status == "approved"
