@@ -9,6 +9,7 @@ from rest_framework.response import Response
 
 from cxoffice.api.permissions import CanViewModel
 from cxoffice.errors import ApplicationError, ConflictError
+from cxoffice.numbers import plain
 
 from . import exports, selectors, services
 from .models import Adjustment, Enrollment, Plan, RunStatus
@@ -58,6 +59,15 @@ class PlanViewSet(viewsets.ModelViewSet):
     def perform_destroy(self, instance):
         services.plan_check_editable(instance)
         instance.delete()
+
+    @extend_schema(request=None, responses=PlanSerializer)
+    @action(detail=True, methods=["post"], url_path="new-version")
+    def new_version(self, request, pk=None):
+        """Copy the plan (components, gates, enrollments) as its next version; retire this one."""
+        if not request.user.has_perm("bonuses.add_plan"):
+            self.permission_denied(request)
+        new = services.plan_new_version(plan=self.get_object())
+        return Response(PlanSerializer(new).data, status=status.HTTP_201_CREATED)
 
 
 class EnrollmentViewSet(viewsets.ModelViewSet):
@@ -135,6 +145,24 @@ class RunViewSet(
     @action(detail=True, methods=["post"], url_path="mark-paid")
     def mark_paid(self, request, pk=None):
         return self._respond(services.run_mark_paid(run=self.get_object(), user=request.user))
+
+    @action(detail=True, methods=["get"])
+    def difference(self, request, pk=None):
+        """A simulation against the real run of its plan and period: per employee and in total."""
+        run = self.get_object()
+        if not run.is_simulation:
+            raise ApplicationError(
+                _("Only a simulation is compared with the real run."),
+                field="run",
+                code="not_simulation",
+            )
+        body = services.simulation_difference(run)
+        for row in body["rows"]:
+            for key in ("real", "simulated", "difference"):
+                row[key] = None if row[key] is None else plain(row[key])
+        for key in ("real_total", "simulated_total"):
+            body[key] = None if body[key] is None else plain(body[key])
+        return Response(body)
 
     @extend_schema(responses=LineSerializer(many=True))
     @action(detail=True, methods=["get"])

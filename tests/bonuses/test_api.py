@@ -274,3 +274,34 @@ def test_approval_flow_409s_export_and_self_service(admin, worked_example):
     assert other.get(f"/api/v1/me/bonus-statements/{statements[0]['id']}/").status_code == 404
     assert other.get("/api/v1/bonus-runs/").status_code == 403
     assert other.get("/api/v1/bonus-enrollments/").status_code == 403
+
+
+def test_what_if_and_new_version_through_the_api(admin, worked_example):
+    real = ok(
+        admin.post("/api/v1/bonus-runs/", {"plan": "Q-CX", "period": "2026-Q3"}, format="json")
+    )
+    ok(admin.post(f"/api/v1/bonus-runs/{real['id']}/calculate/"))
+    what_if = ok(
+        admin.post(
+            "/api/v1/bonus-runs/",
+            {"plan": "Q-CX", "period": "2026-Q3", "is_simulation": True},
+            format="json",
+        )
+    )
+    ok(admin.post(f"/api/v1/bonus-runs/{what_if['id']}/calculate/"))
+    body = ok(admin.get(f"/api/v1/bonus-runs/{what_if['id']}/difference/"))
+    assert body["real_run"] == real["id"]
+    assert body["rows"] == [
+        {"employee": "E1", "real": "525", "simulated": "525", "difference": "0"}
+    ]
+    assert admin.get(f"/api/v1/bonus-runs/{real['id']}/difference/").status_code == 400
+    refused = admin.post(f"/api/v1/bonus-runs/{what_if['id']}/approve/")
+    assert refused.status_code == 409
+    assert admin.get(f"/api/v1/bonus-runs/{what_if['id']}/export/").status_code == 409
+
+    new = ok(admin.post(f"/api/v1/bonus-plans/{worked_example['id']}/new-version/"), 201)
+    assert (new["code"], new["version"], new["status"]) == ("Q-CX-v2", 2, "draft")
+    assert [c["kpi"] for c in new["components"]] == ["service.csat", "delivery.late_rate"]
+    again = admin.post(f"/api/v1/bonus-plans/{worked_example['id']}/new-version/")
+    assert again.status_code == 400
+    assert admin.delete(f"/api/v1/bonus-runs/{real['id']}/").status_code == 204

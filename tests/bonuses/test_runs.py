@@ -259,3 +259,29 @@ def test_calculation_task_runs_in_process_without_a_broker(world, hr):
     run = services.run_create(plan=world["plan"], period=Q3)
     outcome = calculate_run.delay(run.pk, hr.pk).get()
     assert outcome == {"run": run.pk, "lines": 1, "total": "525.00", "blocking_issues": 0}
+
+
+def test_simulation_computes_like_a_real_run_but_is_never_approved(world, hr, approver):
+    real = services.run_approve(run=calculated(world, hr), user=approver)
+    # The plan is frozen now: changes go to a new version.
+    new = services.plan_new_version(plan=world["plan"])
+    assert new.code == "Q-CX-v2"
+    assert [c.weight for c in new.components.order_by("id")] == [D(60), D(40)]
+    assert new.enrollments.count() == 1
+    world["plan"].refresh_from_db()
+    assert world["plan"].status == "retired"
+    with pytest.raises(ApplicationError) as refused:
+        services.run_create(plan=world["plan"], period="2026-Q4")
+    assert refused.value.code == "plan_retired"
+
+    services.plan_update(plan=new, data={"cap_percent": D(100)})
+    what_if = services.run_create(plan=world["plan"], period=Q3, is_simulation=True)
+    services.run_calculate(run=what_if, user=hr)
+    difference = services.simulation_difference(what_if)
+    assert difference["real_run"] == real.pk
+    assert difference["rows"] == [
+        {"employee": "E1", "real": D("525.00"), "simulated": D("525.00"), "difference": D(0)}
+    ]
+    with pytest.raises(ConflictError) as refused:
+        services.run_approve(run=what_if, user=approver)
+    assert refused.value.code == "simulation"

@@ -6,6 +6,8 @@ from .plans import (
     ENROLLMENT_FIELDS,
     GATE_FIELDS,
     PLAN_FIELDS,
+    check_components,
+    check_gates,
     enrollment_create,
     enrollment_update,
     plan_check_editable,
@@ -20,6 +22,7 @@ from .runs import (
     run_is_stale,
     run_mark_paid,
 )
+from .versions import plan_new_version, simulation_difference
 
 __all__ = [
     "COMPONENT_FIELDS",
@@ -27,15 +30,19 @@ __all__ = [
     "GATE_FIELDS",
     "PLAN_FIELDS",
     "adjustment_create",
+    "check_components",
+    "check_gates",
     "check_run_open",
     "enrollment_create",
     "enrollment_update",
     "plan_check_editable",
     "plan_create",
+    "plan_new_version",
     "plan_update",
     "run_approve",
     "run_calculate",
     "run_create",
     "run_is_stale",
     "run_mark_paid",
+    "simulation_difference",
 ]  # fmt: skip

@@ -48,7 +48,7 @@ def plan_check_editable(plan: Plan) -> None:
         )
 
 
-def _check_components(components: list[Mapping[str, Any]]) -> None:
+def check_components(components: list[Mapping[str, Any]]) -> None:
     seen = set()
     for index, component in enumerate(components):
         prefix = f"components[{index}]."
@@ -99,7 +99,7 @@ def _check_components(components: list[Mapping[str, Any]]) -> None:
         )
 
 
-def _check_gates(gates: list[Mapping[str, Any]]) -> None:
+def check_gates(gates: list[Mapping[str, Any]]) -> None:
     for index, gate in enumerate(gates):
         multiplier = Decimal(gate.get("multiplier", 0))
         if not Decimal(0) <= multiplier <= HUNDRED:
@@ -130,8 +130,8 @@ def plan_create(
     *, components: list[Mapping[str, Any]] = (), gates: list[Mapping[str, Any]] = (), **fields: Any
 ) -> Plan:
     components, gates = list(components), list(gates)
-    _check_components(components)
-    _check_gates(gates)
+    check_components(components)
+    check_gates(gates)
     plan = validate_and_save(Plan(**{k: v for k, v in fields.items() if k in PLAN_FIELDS}))
     _write_parts(plan, components, gates)
     return plan
@@ -149,9 +149,9 @@ def plan_update(
     plan = Plan.objects.select_for_update().get(pk=plan.pk)
     plan_check_editable(plan)
     if components is not None:
-        _check_components(list(components))
+        check_components(list(components))
     if gates is not None:
-        _check_gates(list(gates))
+        check_gates(list(gates))
     apply_changes(instance=plan, fields=PLAN_FIELDS, data=data)
     validate_and_save(plan)
     _write_parts(plan, components, gates)

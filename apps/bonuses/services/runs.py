@@ -23,7 +23,7 @@ from cxoffice.errors import ApplicationError, ConflictError, PermissionDeniedErr
 from cxoffice.numbers import plain
 
 from .. import calculations as calc
-from ..models import Adjustment, Component, Line, Plan, Run, RunStatus
+from ..models import Adjustment, Component, Line, Plan, PlanStatus, Run, RunStatus
 from ..selectors import RunInputs, run_inputs
 
 HUNDRED = Decimal(100)
@@ -52,6 +52,16 @@ def _period(plan: Plan, key: str) -> Period:
 @transaction.atomic
 def run_create(*, plan: Plan, period: str, is_simulation: bool = False) -> Run:
     parsed = _period(plan, period)
+    if not is_simulation and plan.status == PlanStatus.RETIRED:
+        raise ApplicationError(
+            _(
+                "Plan %(plan)s is retired and pays nothing more; simulate it, or run its newer "
+                "version."
+            )
+            % {"plan": plan.code},
+            field="plan",
+            code="plan_retired",
+        )
     if (
         not is_simulation
         and Run.objects.filter(plan=plan, period=parsed.key, is_simulation=False).exists()
