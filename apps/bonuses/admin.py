@@ -87,6 +87,22 @@ class PlanAdmin(admin.ModelAdmin):
     fields = [*services.PLAN_FIELDS, "version"]
     readonly_fields = ["version"]
     inlines = [ComponentInline, GateInline]
+    actions = ["new_version"]
+
+    @admin.action(description=_("Create a new version (copies components, gates, enrollments)"),
+                  permissions=["add"])  # fmt: skip
+    def new_version(self, request, queryset):
+        for plan in queryset:
+            try:
+                new = services.plan_new_version(plan=plan)
+            except ApplicationError as error:
+                _refused(self, request, error)
+                continue
+            self.message_user(
+                request,
+                gettext("%(new)s created from %(old)s; %(old)s is retired.")
+                % {"new": new.code, "old": plan.code},
+            )
 
     def has_change_permission(self, request, obj=None):
         if obj is not None:
@@ -225,6 +241,7 @@ class RunAdmin(admin.ModelAdmin):
             )
             factors = list(Line.objects.filter(run=run).values_list("factor", flat=True))
             extra = {
+                "difference": services.simulation_difference(run) if run.is_simulation else None,
                 "run": run,
                 "stale": services.run_is_stale(run),
                 "by_department": by_department,
