@@ -254,7 +254,11 @@ class RunAdmin(admin.ModelAdmin):
         for run in queryset:
             try:
                 do(run)
-                self.message_user(request, done_message % {"run": f"{run.plan.code} {run.period}"})
+                self.message_user(
+                    request,
+                    done_message % {"run": f"{run.plan.code} {run.period}"},
+                    messages.SUCCESS,
+                )
             except ApplicationError as error:
                 _refused(self, request, error)
 

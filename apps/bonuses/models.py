@@ -274,6 +274,8 @@ class Line(models.Model):
     adjustments_total = models.DecimalField(_("adjustments"), default=0, **MONEY)
     amount = models.DecimalField(_("amount"), **MONEY)
     explanation = models.TextField(_("explanation"), blank=True)
+    # The same explanation in every language the product ships: {"zh-hans": [lines], …}.
+    explanations = models.JSONField(_("explanations by language"), default=dict, blank=True)
     flags = models.JSONField(_("flags"), default=list, blank=True)
     components = models.JSONField(_("components"), default=list, blank=True)
 

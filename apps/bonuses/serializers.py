@@ -4,6 +4,7 @@ weights, payouts, the cap, gate multipliers, and a line's ``factor`` and ``gate_
 
 from decimal import Decimal
 
+from django.utils.translation import get_language
 from rest_framework import serializers
 
 from apps.departments.models import Employee
@@ -115,7 +116,8 @@ class LineSerializer(serializers.ModelSerializer):
         return plain(line.gate_multiplier * HUNDRED)
 
     def get_explanation(self, line) -> list[str]:
-        return line.explanation.splitlines()
+        """In the reader's language (Accept-Language or the profile), as calculated."""
+        return line.explanations.get(get_language(), line.explanation.splitlines())
 
 
 class AdjustmentSerializer(serializers.ModelSerializer):

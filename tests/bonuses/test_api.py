@@ -305,3 +305,16 @@ def test_what_if_and_new_version_through_the_api(admin, worked_example):
     again = admin.post(f"/api/v1/bonus-plans/{worked_example['id']}/new-version/")
     assert again.status_code == 400
     assert admin.delete(f"/api/v1/bonus-runs/{real['id']}/").status_code == 204
+
+
+def test_statement_explanation_follows_the_readers_language(admin, worked_example):
+    run = ok(
+        admin.post("/api/v1/bonus-runs/", {"plan": "Q-CX", "period": "2026-Q3"}, format="json")
+    )
+    ok(admin.post(f"/api/v1/bonus-runs/{run['id']}/calculate/"))
+    url = f"/api/v1/bonus-runs/{run['id']}/lines/"
+    english = ok(admin.get(url))["results"][0]["explanation"]
+    chinese = ok(admin.get(url, HTTP_ACCEPT_LANGUAGE="zh-hans"))["results"][0]["explanation"]
+    assert any("525.00" in text for text in english)
+    assert english != chinese
+    assert any("525.00" in text for text in chinese)
