@@ -83,9 +83,9 @@ class RunSerializer(serializers.ModelSerializer):
                             "approved_at"]  # fmt: skip
         validators: list = []
 
-    def get_stale(self, run) -> bool:
-        stale = self.context.get("stale", {})
-        return bool(stale.get(run.pk, False))
+    def get_stale(self, run) -> bool | None:
+        """Recomputed for one run (detail and actions); null in lists, which stay cheap."""
+        return self.context.get("stale", {}).get(run.pk)
 
 
 class LineSerializer(serializers.ModelSerializer):
