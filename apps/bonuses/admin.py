@@ -214,7 +214,7 @@ class RunAdmin(admin.ModelAdmin):
     actions = ["calculate", "approve", "mark_paid", "export_csv", "export_xlsx"]
     change_form_template = "admin/bonuses/run/change_form.html"
 
-    @admin.display(description=_("blocking issues"), boolean=True)
+    @admin.display(description=_("no blocking issues"), boolean=True)
     def blocked(self, obj):
         return not obj.blocking_issues
 

@@ -19,6 +19,7 @@ from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from apps.targets.calculations import is_ordered
 
@@ -442,6 +443,19 @@ def calculate_line(line: LineInput) -> LineResult:
     return replace(result, explanation=explain(line, result))
 
 
+BASIS_LABELS = {
+    "explicit": gettext_lazy("as entered"),
+    "rolled_up": gettext_lazy("rolled up from shorter periods"),
+    "children": gettext_lazy("from sub-departments"),
+    "none": gettext_lazy("no data"),
+}
+
+
+def basis_label(basis: str) -> str:
+    """How an actual was obtained, in words (the value selectors' basis codes)."""
+    return str(BASIS_LABELS.get(basis, basis))
+
+
 def explain(line: LineInput, result: LineResult) -> tuple[str, ...]:
     """The plain-language statement of a line, in the active language (one string a line).
 
@@ -460,7 +474,11 @@ def explain(line: LineInput, result: LineResult) -> tuple[str, ...]:
         for seg in c.segments:
             label = _label(kpi, seg)
             if seg.actual is None:
-                say(_("%(label)s: no actual (%(basis)s)."), label=label, basis=seg.basis)
+                say(
+                    _("%(label)s: no actual (%(basis)s)."),
+                    label=label,
+                    basis=basis_label(seg.basis),
+                )
             elif seg.band is None or seg.payout is None:
                 say(_("%(label)s: no target band."), label=label)
             else:
@@ -471,7 +489,7 @@ def explain(line: LineInput, result: LineResult) -> tuple[str, ...]:
                     ),
                     label=label,
                     actual=_num(seg.actual),
-                    basis=seg.basis,
+                    basis=basis_label(seg.basis),
                     threshold=_num(seg.band.threshold),
                     target=_num(seg.band.target),
                     stretch=_num(seg.band.stretch),

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from cxoffice.errors import ApplicationError
 
 from ..models import Adjustment, Line, Run
-from .runs import check_run_open
+from .runs import CURRENCY_EXPONENTS, check_run_open
 
 
 @transaction.atomic
@@ -19,9 +19,13 @@ def adjustment_create(*, line: Line, amount: Decimal, reason: str, user) -> Adju
     total change at once and the adjustment is kept when the run is calculated again."""
     run = Run.objects.select_for_update().select_related("plan").get(pk=line.run_id)
     check_run_open(run)
-    if amount != amount.quantize(Decimal("0.01")):
+    places = CURRENCY_EXPONENTS.get(run.plan.currency, 2)
+    if amount != amount.quantize(Decimal(1).scaleb(-places)):
         raise ApplicationError(
-            _("An adjustment is in whole cents."), field="amount", code="invalid"
+            _("An adjustment in %(currency)s has at most %(places)s decimals.")
+            % {"currency": run.plan.currency, "places": places},
+            field="amount",
+            code="invalid",
         )
     if not reason or not reason.strip():
         raise ApplicationError(_("Give the reason."), field="reason", code="required")
