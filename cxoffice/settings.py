@@ -176,6 +176,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "ScopeEnum": "apps.kpis.models.Scope",
+        "ComponentScopeEnum": "apps.bonuses.models.ComponentScope",
+    },
 }
 
 LOGIN_URL = "admin:login"
