@@ -61,6 +61,14 @@ class Scope(models.TextChoices):
     EMPLOYEE = "employee", _("employee")
 
 
+# A scoped row (result, target) names exactly the holder its scope calls for.
+SCOPE_MATCHES_HOLDER = (
+    (Q(scope="company") & Q(department__isnull=True) & Q(employee__isnull=True))
+    | (Q(scope="department") & Q(department__isnull=False) & Q(employee__isnull=True))
+    | (Q(scope="employee") & Q(employee__isnull=False) & Q(department__isnull=True))
+)
+
+
 class KPI(models.Model):
     """A measured indicator. Children explain their parent (the root-cause drill-down)."""
 
@@ -204,11 +212,7 @@ class KPIResult(models.Model):
         ]
         constraints = [
             models.CheckConstraint(
-                condition=(
-                    Q(scope="company") & Q(department__isnull=True) & Q(employee__isnull=True)
-                )
-                | (Q(scope="department") & Q(department__isnull=False) & Q(employee__isnull=True))
-                | (Q(scope="employee") & Q(employee__isnull=False) & Q(department__isnull=True)),
+                condition=SCOPE_MATCHES_HOLDER,
                 name="kpiresult_scope_matches_holder",
                 violation_error_message=_(
                     "Company results name no department or employee; department results name a "

@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from apps.departments.models import Department, Employee
-from apps.kpis.models import KPI, Scope
+from apps.kpis.models import KPI, SCOPE_MATCHES_HOLDER, Scope
 
 
 class Target(models.Model):
@@ -74,11 +74,7 @@ class Target(models.Model):
         ordering = ["kpi__code", "scope", "period", "valid_from"]
         constraints = [
             models.CheckConstraint(
-                condition=(
-                    Q(scope="company") & Q(department__isnull=True) & Q(employee__isnull=True)
-                )
-                | (Q(scope="department") & Q(department__isnull=False) & Q(employee__isnull=True))
-                | (Q(scope="employee") & Q(employee__isnull=False) & Q(department__isnull=True)),
+                condition=SCOPE_MATCHES_HOLDER,
                 name="target_scope_matches_holder",
                 violation_error_message=_(
                     "Company targets name no department or employee; department targets name a "
