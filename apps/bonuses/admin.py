@@ -7,6 +7,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.db.models import Count, Sum
 from django.http import HttpResponse
+from django.utils.html import format_html_join
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from import_export import fields, resources
@@ -19,6 +20,7 @@ from cxoffice.admin_tools import adopt
 from cxoffice.errors import ApplicationError
 
 from . import exports, services
+from .calculations import render
 from .models import Adjustment, Component, Enrollment, Gate, Line, Plan, Run, RunStatus
 from .tasks import calculate_run
 
@@ -342,7 +344,7 @@ class LineAdmin(admin.ModelAdmin):
     readonly_fields = [
         "run", "employee", "department", "target_amount", "eligible_days", "period_days",
         "proration", "factor", "gate_multiplier", "capped", "adjustments_total", "amount",
-        "explanation", "flags", "components",
+        "statement", "flags", "components",
     ]  # fmt: skip
     fields = readonly_fields
 
@@ -351,6 +353,10 @@ class LineAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+    @admin.display(description=_("explanation"))
+    def statement(self, obj):
+        return format_html_join("\n", "<p>{}</p>", ((text,) for text in render(obj.explanation)))
 
 
 @admin.register(Adjustment)

@@ -19,7 +19,7 @@ from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_noop
 
 from apps.targets.calculations import is_ordered
 
@@ -137,11 +137,16 @@ class LineResult:
     amount: Decimal
     flags: tuple[str, ...]  # missing_actual:<kpi>, missing_target:<kpi>, gate_missed:<kpi>, capped
     blocking_issues: tuple[str, ...]  # non-empty: the run cannot be approved (block policy)
-    explanation: tuple[str, ...]  # the employee's statement, in the active language
+    messages: tuple  # the employee's statement as translatable messages (see explain)
 
     @property
     def blocked(self) -> bool:
         return bool(self.blocking_issues)
+
+    @property
+    def explanation(self) -> tuple[str, ...]:
+        """The statement in the active language."""
+        return render(self.messages)
 
 
 # --- rounding and display --------------------------------------------------------------------
@@ -286,14 +291,15 @@ def _add(items: list[str], item: str) -> None:
         items.append(item)
 
 
-def _label(kpi: str, segment: Segment | SegmentResult) -> str:
+def _label(kpi: str, segment: Segment | SegmentResult):
     if segment.department is None:
         return kpi
-    return _("%(kpi)s in %(department)s (%(days)s days)") % {
-        "kpi": kpi,
-        "department": segment.department,
-        "days": segment.days,
-    }
+    return message(
+        gettext_noop("%(kpi)s in %(department)s (%(days)s days)"),
+        kpi=kpi,
+        department=segment.department,
+        days=segment.days,
+    )
 
 
 def _segments(c: ComponentInput, policy: str, flags: list[str], issues: list[str]):
@@ -438,36 +444,55 @@ def calculate_line(line: LineInput) -> LineResult:
         amount=before + adjustments_total,
         flags=tuple(flags),
         blocking_issues=tuple(issues),
-        explanation=(),
+        messages=(),
     )
-    return replace(result, explanation=explain(line, result))
+    return replace(result, messages=explain(line, result))
 
 
 BASIS_LABELS = {
-    "explicit": gettext_lazy("as entered"),
-    "rolled_up": gettext_lazy("rolled up from shorter periods"),
-    "children": gettext_lazy("from sub-departments"),
-    "none": gettext_lazy("no data"),
+    "explicit": gettext_noop("as entered"),
+    "rolled_up": gettext_noop("rolled up from shorter periods"),
+    "children": gettext_noop("from sub-departments"),
+    "none": gettext_noop("no data"),
 }
 
 
-def basis_label(basis: str) -> str:
+def message(msgid: str, **params: object) -> list:
+    """A translatable sentence kept for later: ``[msgid, {name: value or message}]``.
+
+    Statements are stored this way (JSON) and rendered in each reader's language, so a run is
+    explained once however many languages read it."""
+    return [msgid, params]
+
+
+def render(messages) -> tuple[str, ...]:
+    """Messages (see :func:`message`) as sentences in the active language."""
+
+    def value(item):
+        if isinstance(item, list) and len(item) == 2 and isinstance(item[1], dict):
+            return _(item[0]) % {name: value(v) for name, v in item[1].items()}
+        return item
+
+    return tuple(value(item) for item in messages)
+
+
+def basis_label(basis: str):
     """How an actual was obtained, in words (the value selectors' basis codes)."""
-    return str(BASIS_LABELS.get(basis, basis))
+    return message(BASIS_LABELS[basis]) if basis in BASIS_LABELS else basis
 
 
-def explain(line: LineInput, result: LineResult) -> tuple[str, ...]:
-    """The plain-language statement of a line, in the active language (one string a line).
+def explain(line: LineInput, result: LineResult) -> tuple:
+    """The plain-language statement of a line as messages (:func:`render` them to read).
 
     Per component: each segment's actual and its basis, the band and the payout, what the
     missing-data policy did, the weight used and the share of the target bonus; then the
     gates, the cap, the proration, the amount and the adjustments. Percentages and amounts
     are rounded for display only (percentages to 2 decimals, amounts to the minor unit)."""
-    text: list[str] = []
+    text: list = []
     policy, exponent = line.missing_data_policy, line.currency_exponent
 
-    def say(message: str, **values: object) -> None:
-        text.append(message % values)
+    def say(msgid: str, **values: object) -> None:
+        text.append(message(msgid, **values))
 
     for c in result.components:
         kpi = c.kpi_code
@@ -475,15 +500,15 @@ def explain(line: LineInput, result: LineResult) -> tuple[str, ...]:
             label = _label(kpi, seg)
             if seg.actual is None:
                 say(
-                    _("%(label)s: no actual (%(basis)s)."),
+                    gettext_noop("%(label)s: no actual (%(basis)s)."),
                     label=label,
                     basis=basis_label(seg.basis),
                 )
             elif seg.band is None or seg.payout is None:
-                say(_("%(label)s: no target band."), label=label)
+                say(gettext_noop("%(label)s: no target band."), label=label)
             else:
                 say(
-                    _(
+                    gettext_noop(
                         "%(label)s: actual %(actual)s (%(basis)s); threshold %(threshold)s, "
                         "target %(target)s, stretch %(stretch)s; payout %(payout)s."
                     ),
@@ -497,22 +522,30 @@ def explain(line: LineInput, result: LineResult) -> tuple[str, ...]:
                 )
         has_data = any(not s.missing for s in c.segments)
         if c.missing and policy == BLOCK:
-            say(_("%(kpi)s: missing data pays 0 for now; the run cannot be approved."), kpi=kpi)
+            say(
+                gettext_noop("%(kpi)s: missing data pays 0 for now; the run cannot be approved."),
+                kpi=kpi,
+            )
         elif c.missing and policy == ZERO:
-            say(_("%(kpi)s: missing data pays 0."), kpi=kpi)
+            say(gettext_noop("%(kpi)s: missing data pays 0."), kpi=kpi)
         elif c.missing and has_data:
-            say(_("%(kpi)s: only the days with data count."), kpi=kpi)
+            say(gettext_noop("%(kpi)s: only the days with data count."), kpi=kpi)
         elif c.missing:
-            say(_("%(kpi)s: no data; its weight goes to the components with data."), kpi=kpi)
+            say(
+                gettext_noop("%(kpi)s: no data; its weight goes to the components with data."),
+                kpi=kpi,
+            )
         if c.weight_used != c.weight and has_data:
             say(
-                _("%(kpi)s: weight %(nominal)s raised to %(weight)s (others have no data)."),
+                gettext_noop(
+                    "%(kpi)s: weight %(nominal)s raised to %(weight)s (others have no data)."
+                ),
                 kpi=kpi,
                 nominal=_pct(c.weight),
                 weight=_pct(c.weight_used),
             )
         say(
-            _(
+            gettext_noop(
                 "%(kpi)s: payout %(payout)s × weight %(weight)s = %(contribution)s of the target "
                 "bonus (%(amount)s before gates and cap)."
             ),
@@ -522,22 +555,22 @@ def explain(line: LineInput, result: LineResult) -> tuple[str, ...]:
             contribution=_pct(c.contribution),
             amount=_money(c.amount, exponent),
         )
-    say(_("Payout factor: %(factor)s."), factor=_pct(result.raw_factor))
+    say(gettext_noop("Payout factor: %(factor)s."), factor=_pct(result.raw_factor))
     for g in result.gates:
         if g.actual is None:
-            message = _(
+            msgid = gettext_noop(
                 "Gate %(kpi)s: no actual, counted as missed (minimum %(minimum)s): "
                 "factor × %(multiplier)s."
             )
         elif g.met:
-            message = _("Gate %(kpi)s: actual %(actual)s, minimum %(minimum)s: met.")
+            msgid = gettext_noop("Gate %(kpi)s: actual %(actual)s, minimum %(minimum)s: met.")
         else:
-            message = _(
+            msgid = gettext_noop(
                 "Gate %(kpi)s: actual %(actual)s, minimum %(minimum)s: missed, "
                 "factor × %(multiplier)s."
             )
         say(
-            message,
+            msgid,
             kpi=g.kpi_code,
             actual=_num(g.actual),
             minimum=_num(g.minimum),
@@ -546,26 +579,31 @@ def explain(line: LineInput, result: LineResult) -> tuple[str, ...]:
     factor, cap = _pct(result.factor_after_gates), _pct(result.cap)
     if result.capped:
         say(
-            _("Factor %(factor)s is above the cap of %(cap)s; the cap is paid."),
+            gettext_noop("Factor %(factor)s is above the cap of %(cap)s; the cap is paid."),
             factor=factor,
             cap=cap,
         )
     else:
-        say(_("Factor after gates: %(factor)s (cap %(cap)s)."), factor=factor, cap=cap)
+        say(gettext_noop("Factor after gates: %(factor)s (cap %(cap)s)."), factor=factor, cap=cap)
     say(
-        _("Eligible %(eligible)s of %(days)s days: proration %(proration)s."),
+        gettext_noop("Eligible %(eligible)s of %(days)s days: proration %(proration)s."),
         eligible=line.eligible_days,
         days=line.period_days,
         proration=_pct(result.proration),
     )
     say(
-        _("Target bonus %(target)s × proration %(proration)s × factor %(factor)s = %(amount)s."),
+        gettext_noop(
+            "Target bonus %(target)s × proration %(proration)s × factor %(factor)s = %(amount)s."
+        ),
         target=_money(line.target_amount, exponent),
         proration=_pct(result.proration),
         factor=_pct(result.factor),
         amount=_money(result.amount_before_adjustments, exponent),
     )
     for adjustment in line.adjustments:
-        say(_("Adjustment: %(amount)s."), amount=format(round_money(adjustment, exponent), "+f"))
-    say(_("Amount to pay: %(amount)s."), amount=_money(result.amount, exponent))
+        say(
+            gettext_noop("Adjustment: %(amount)s."),
+            amount=format(round_money(adjustment, exponent), "+f"),
+        )
+    say(gettext_noop("Amount to pay: %(amount)s."), amount=_money(result.amount, exponent))
     return tuple(text)

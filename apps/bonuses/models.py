@@ -273,9 +273,9 @@ class Line(models.Model):
     capped = models.BooleanField(_("capped"), default=False)
     adjustments_total = models.DecimalField(_("adjustments"), default=0, **MONEY)
     amount = models.DecimalField(_("amount"), **MONEY)
-    explanation = models.TextField(_("explanation"), blank=True)
-    # The same explanation in every language the product ships: {"zh-hans": [lines], …}.
-    explanations = models.JSONField(_("explanations by language"), default=dict, blank=True)
+    # The statement as translatable messages, rendered in each reader's language
+    # (``calculations.render``): [[msgid, {name: value or message}], …].
+    explanation = models.JSONField(_("explanation"), default=list, blank=True)
     flags = models.JSONField(_("flags"), default=list, blank=True)
     components = models.JSONField(_("components"), default=list, blank=True)
 

@@ -4,7 +4,6 @@ weights, payouts, the cap, gate multipliers, and a line's ``factor`` and ``gate_
 
 from decimal import Decimal
 
-from django.utils.translation import get_language
 from rest_framework import serializers
 
 from apps.departments.models import Employee
@@ -12,6 +11,7 @@ from apps.kpis.models import KPI
 from cxoffice.api.fields import CodeRelatedField, PlainDecimalField
 from cxoffice.numbers import plain
 
+from .calculations import render
 from .models import Adjustment, Component, Enrollment, Gate, Line, Plan, Run
 
 HUNDRED = Decimal(100)
@@ -117,7 +117,7 @@ class LineSerializer(serializers.ModelSerializer):
 
     def get_explanation(self, line) -> list[str]:
         """In the reader's language (Accept-Language or the profile), as calculated."""
-        return line.explanations.get(get_language(), line.explanation.splitlines())
+        return list(render(line.explanation))
 
 
 class AdjustmentSerializer(serializers.ModelSerializer):

@@ -12,9 +12,8 @@ from collections import defaultdict
 from collections.abc import Callable
 from decimal import Decimal
 
-from django.conf import settings
 from django.db import transaction
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from apps.kpis.models import Scope
@@ -234,25 +233,10 @@ def _line_row(
         capped=result.capped,
         adjustments_total=result.adjustments_total,
         amount=result.amount,
-        explanation="\n".join(result.explanation),
-        explanations=explanations_in_every_language(line, result),
+        explanation=list(result.messages),
         flags=list(result.flags),
         components=rows,
     )
-
-
-def explanations_in_every_language(line: calc.LineInput, result) -> dict[str, list[str]]:
-    """The statement's text in each language of settings.LANGUAGES, so that every reader gets
-    it in their own (the employee's statement, HR's admin, the API)."""
-    active = translation.get_language()
-    texts = {}
-    for code, _name in settings.LANGUAGES:
-        if code == active:
-            texts[code] = list(result.explanation)  # calculate_line wrote it in this one
-            continue
-        with translation.override(code):
-            texts[code] = list(calc.explain(line, result))
-    return texts
 
 
 def check_run_open(run: Run) -> None:
