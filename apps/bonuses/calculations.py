@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from itertools import pairwise
 
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -265,21 +266,38 @@ def department_segments(
     (department, start, end) with inclusive dates, end None = still there. One entry per
     department, in order of its first eligible day; days with no assignment go to None. If
     two assignments cover a day, the one that started later wins (ties: the first listed)."""
-    dates: set[date] = set()
-    for start, end in windows:
-        day, last = max(start, period_start), min(end or period_end, period_end)
-        while day <= last:
-            dates.add(day)
-            day += timedelta(days=1)
+    one = timedelta(days=1)
+    spans = sorted(
+        (max(start, period_start), min(end or period_end, period_end)) for start, end in windows
+    )
+    merged: list[tuple[date, date]] = []
+    for start, end in spans:
+        if start > end:
+            continue
+        if merged and start <= merged[-1][1] + one:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((start, end))
     days: dict[str | None, int] = {}
-    for day in sorted(dates):
-        covering = [
-            (start, department)
-            for department, start, end in assignments
-            if start <= day and (end is None or day <= end)
-        ]
-        department = max(covering, key=lambda c: c[0])[1] if covering else None
-        days[department] = days.get(department, 0) + 1
+    # Between two consecutive boundaries (window ends, assignment starts and ends) the covering
+    # assignment cannot change: count whole stretches instead of walking day by day.
+    for first, last in merged:
+        cuts = {first, last + one}
+        for _department, start, end in assignments:
+            if start <= last and (end is None or end >= first):
+                if start > first:
+                    cuts.add(start)
+                if end is not None and end < last:
+                    cuts.add(end + one)
+        ordered = sorted(cuts)
+        for begin, stop in pairwise(ordered):
+            covering = [
+                (start, -index, department)
+                for index, (department, start, end) in enumerate(assignments)
+                if start <= begin and (end is None or begin <= end)
+            ]
+            department = max(covering)[2] if covering else None
+            days[department] = days.get(department, 0) + (stop - begin).days
     return list(days.items())
 
 

@@ -488,3 +488,35 @@ def test_eligible_days_and_segments_add_up(start, length, enrolled, until, hired
     segments = department_segments(start, end, windows, moves)
     assert sum(d for _department, d in segments) == days
     assert all(d > 0 for _department, d in segments)
+
+
+def _segments_day_by_day(period_start, period_end, windows, assignments):
+    """The reference: walk every eligible day (the first, slow implementation)."""
+    dates = set()
+    for start, end in windows:
+        day, last = max(start, period_start), min(end or period_end, period_end)
+        while day <= last:
+            dates.add(day)
+            day += timedelta(days=1)
+    days = {}
+    for day in sorted(dates):
+        covering = [(s, d) for d, s, e in assignments if s <= day and (e is None or day <= e)]
+        department = max(covering, key=lambda c: c[0])[1] if covering else None
+        days[department] = days.get(department, 0) + 1
+    return list(days.items())
+
+
+_day = st.integers(min_value=-20, max_value=110).map(lambda n: date(2026, 7, 1) + timedelta(days=n))
+
+
+@given(
+    windows=st.lists(st.tuples(_day, st.one_of(st.none(), _day)), min_size=1, max_size=3),
+    assignments=st.lists(
+        st.tuples(st.sampled_from(["A", "B", "C"]), _day, st.one_of(st.none(), _day)), max_size=5
+    ),
+)
+def test_department_segments_agree_with_walking_every_day(windows, assignments):
+    start, end = date(2026, 7, 1), date(2026, 9, 30)
+    assert department_segments(start, end, windows, assignments) == _segments_day_by_day(
+        start, end, windows, assignments
+    )

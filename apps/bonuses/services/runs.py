@@ -90,6 +90,7 @@ def line_inputs(
     period, plan = inputs.period, inputs.plan
     exponent = CURRENCY_EXPONENTS.get(plan.currency, 2)
     lines: dict[int, calc.LineInput] = {}
+    measured: dict[tuple, tuple] = {}  # (component, holder) → (actual, band, basis)
     for employee_id, enrollments in inputs.enrollments.items():
         employee = inputs.employees[employee_id]
         windows, weighted, eligible = [], Decimal(0), 0
@@ -127,15 +128,17 @@ def line_inputs(
                 holders = [(None, eligible, Holder.company())]
             segments = []
             for code, days, holder in holders:
-                value = inputs.values.value(kpi, holder, period) if holder else None
-                segments.append(
-                    calc.Segment(
-                        days=days,
-                        actual=value.value if value else None,
-                        band=_band(component, inputs.targets, holder, period) if holder else None,
-                        basis=value.basis if value else "none",
-                        department=code,
+                key = (component.pk, holder)
+                if key not in measured:  # departments and the company repeat across employees
+                    value = inputs.values.value(kpi, holder, period) if holder else None
+                    measured[key] = (
+                        value.value if value else None,
+                        _band(component, inputs.targets, holder, period) if holder else None,
+                        value.basis if value else "none",
                     )
+                actual, band, basis = measured[key]
+                segments.append(
+                    calc.Segment(days=days, actual=actual, band=band, basis=basis, department=code)
                 )
             components.append(
                 calc.ComponentInput(
