@@ -3,7 +3,9 @@
 from collections import defaultdict
 from decimal import Decimal
 
+from celery.result import AsyncResult
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.db.models import Count, Sum
 from django.http import HttpResponse
@@ -243,6 +245,7 @@ class RunAdmin(admin.ModelAdmin):
             )
             factors = list(Line.objects.filter(run=run).values_list("factor", flat=True))
             extra = {
+                "task": _task_progress(run),
                 "difference": services.simulation_difference(run) if run.is_simulation else None,
                 "run": run,
                 "stale": services.run_is_stale(run),
@@ -318,6 +321,21 @@ class RunAdmin(admin.ModelAdmin):
     @admin.action(description=_("Export to payroll (XLSX)"), permissions=["view"])
     def export_xlsx(self, request, queryset):
         return self._export(request, queryset, "xlsx")
+
+
+def _task_progress(run: Run) -> dict | None:
+    """The background calculation's state when it runs on a worker (with a broker): pending,
+    progress (done / total) or failure; None once finished or when tasks run in-process."""
+    if not run.task_id or settings.CELERY_TASK_ALWAYS_EAGER:
+        return None
+    result = AsyncResult(run.task_id)
+    if result.state == "PROGRESS":
+        return {"state": "progress", **(result.info or {})}
+    if result.state in ("PENDING", "STARTED", "RETRY"):
+        return {"state": "pending"}
+    if result.state == "FAILURE":
+        return {"state": "failure", "error": str(result.info)}
+    return None
 
 
 def _histogram(factors: list[Decimal]) -> list[dict]:
