@@ -4,8 +4,10 @@ import datetime as dt
 from decimal import Decimal as D
 
 import pytest
+import tablib
 
 from apps.bonuses import services
+from apps.bonuses.admin import EnrollmentResource
 from apps.bonuses.models import Plan, Run
 from apps.departments import roles
 from tests.bonuses.test_runs import Q3
@@ -104,3 +106,33 @@ def test_runs_stay_read_only_after_approval(client, make_user, run):
     )
     assert "read-only" in response.content.decode()
     assert Run.objects.get().status == "approved"
+
+
+def test_enrollment_import_goes_through_the_service(client, make_user):
+    plan = services.plan_create(
+        code="Q-CX", name="Quarterly", period_type="quarter", currency="EUR",
+        components=[{"kpi": KPIFactory(), "weight": D(100)}],
+    )  # fmt: skip
+    EmployeeFactory(employee_number="E1")
+    EmployeeFactory(employee_number="E2")
+    good = tablib.Dataset(headers=["employee", "plan", "target_amount", "start_date", "end_date"])
+    good.append(["E1", "Q-CX", "1000.00", "2026-01-01", ""])
+    good.append(["E2", "Q-CX", "800.00", "2026-01-01", "2026-06-30"])
+    result = EnrollmentResource().import_data(good, dry_run=False, user=make_user(roles.HR))
+    assert not result.has_errors()
+    assert not result.has_validation_errors()
+    assert plan.enrollments.count() == 2
+
+    overlapping = tablib.Dataset(
+        headers=["employee", "plan", "target_amount", "start_date", "end_date"]
+    )
+    overlapping.append(["E2", "Q-CX", "900.00", "2026-07-01", ""])
+    overlapping.append(["E1", "Q-CX", "900.00", "2026-03-01", ""])
+    # As the admin imports a file: refused rows roll the whole file back.
+    result = EnrollmentResource().import_data(
+        overlapping, dry_run=False, rollback_on_validation_errors=True, user=make_user(roles.HR)
+    )
+    assert result.has_validation_errors()
+    assert [row.number for row in result.invalid_rows] == [2]
+    assert "overlap" in str(result.invalid_rows[0].error_dict)
+    assert plan.enrollments.count() == 2  # all or nothing
