@@ -1,6 +1,8 @@
 from decimal import Decimal
+from functools import lru_cache
 
 
+@lru_cache(maxsize=8192)  # reports format the same few numbers over and over
 def plain(value: Decimal | None) -> str:
     """A Decimal as people write it: no exponent, no trailing zeros (``80``, ``87.5``, ``0.003``).
 

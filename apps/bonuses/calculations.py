@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
 from itertools import pairwise
 
 from django.utils.translation import gettext as _
@@ -158,16 +159,21 @@ def round_money(value: Decimal, exponent: int) -> Decimal:
     return value.quantize(_D1.scaleb(-exponent), rounding=ROUND_HALF_UP)
 
 
+# Display formatting repeats the same few numbers (bands, payouts, weights) across thousands
+# of lines: cache it.
+@lru_cache(maxsize=8192)
 def _num(value: Decimal | None) -> str:
     """A plain number without trailing zeros or exponent (display only); None → —."""
     return "—" if value is None else format(value.normalize(), "f")
 
 
+@lru_cache(maxsize=8192)
 def _money(value: Decimal, exponent: int) -> str:
     """An amount to the currency's minor unit (display): 525 → 525.00."""
     return format(round_money(value, exponent), "f")
 
 
+@lru_cache(maxsize=8192)
 def _pct(value: Decimal) -> str:
     """A fraction as a percentage to at most 2 decimals (display only): 1.25 → 125%."""
     return _num((value * 100).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)) + "%"
