@@ -18,7 +18,7 @@ from import_export.formats.base_formats import CSV, XLSX
 from import_export.widgets import ForeignKeyWidget
 
 from apps.departments.models import Employee
-from cxoffice.admin_tools import adopt
+from cxoffice.admin_tools import ServiceCheckedForm, adopt
 from cxoffice.errors import ApplicationError
 
 from . import exports, services
@@ -179,8 +179,29 @@ class EnrollmentResource(resources.ModelResource):
         adopt(instance, saved)
 
 
+class EnrollmentForm(ServiceCheckedForm):
+    class Meta:
+        model = Enrollment
+        fields = list(services.ENROLLMENT_FIELDS)
+
+    def clean(self):
+        cleaned = super().clean()
+        if not self.errors:
+            self.run_check(services.plan_check_editable, plan=cleaned["plan"])
+            self.run_check(
+                services.enrollment_check,
+                employee=cleaned["employee"],
+                plan=cleaned["plan"],
+                start_date=cleaned["start_date"],
+                end_date=cleaned.get("end_date"),
+                exclude=self.instance.pk,
+            )
+        return cleaned
+
+
 @admin.register(Enrollment)
 class EnrollmentAdmin(ImportExportMixin, admin.ModelAdmin):
+    form = EnrollmentForm
     resource_classes = [EnrollmentResource]
     import_formats = [CSV, XLSX]
     export_formats = [CSV, XLSX]
@@ -192,16 +213,11 @@ class EnrollmentAdmin(ImportExportMixin, admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         data = {name: form.cleaned_data[name] for name in services.ENROLLMENT_FIELDS}
-        try:
-            saved = (
-                services.enrollment_update(enrollment=obj, data=data)
-                if change
-                else services.enrollment_create(**data)
-            )
-        except ApplicationError as error:
-            # Checked again under lock; a race lands here rather than in a 500.
-            _refused(self, request, error)
-            return
+        saved = (
+            services.enrollment_update(enrollment=obj, data=data)
+            if change
+            else services.enrollment_create(**data)
+        )
         adopt(obj, saved)
 
 
@@ -377,8 +393,27 @@ class LineAdmin(admin.ModelAdmin):
         return format_html_join("\n", "<p>{}</p>", ((text,) for text in render(obj.explanation)))
 
 
+class AdjustmentForm(ServiceCheckedForm):
+    class Meta:
+        model = Adjustment
+        fields = ["run", "employee", "amount", "reason"]
+
+    def clean(self):
+        cleaned = super().clean()
+        if not self.errors:
+            self.line = Line.objects.filter(
+                run=cleaned["run"], employee=cleaned["employee"]
+            ).first()
+            if self.line is None:
+                self.add_error("employee", gettext("This employee has no line in that run."))
+            else:
+                self.run_check(services.check_run_open, run=cleaned["run"])
+        return cleaned
+
+
 @admin.register(Adjustment)
 class AdjustmentAdmin(admin.ModelAdmin):
+    form = AdjustmentForm
     list_display = ["run", "employee", "amount", "reason", "created_by", "created_at"]
     list_select_related = ["run", "run__plan", "employee", "created_by"]
     fields = ["run", "employee", "amount", "reason"]
@@ -388,11 +423,8 @@ class AdjustmentAdmin(admin.ModelAdmin):
         return False if obj is not None else super().has_change_permission(request, obj)
 
     def save_model(self, request, obj, form, change):
-        line = Line.objects.filter(run=obj.run, employee=obj.employee).first()
-        if line is None:
-            raise forms.ValidationError(gettext("This employee has no line in that run."))
         saved = services.adjustment_create(
-            line=line, amount=obj.amount, reason=obj.reason, user=request.user
+            line=form.line, amount=obj.amount, reason=obj.reason, user=request.user
         )
         adopt(obj, saved)
 

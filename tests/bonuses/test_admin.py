@@ -136,3 +136,24 @@ def test_enrollment_import_goes_through_the_service(client, make_user):
     assert [row.number for row in result.invalid_rows] == [2]
     assert "overlap" in str(result.invalid_rows[0].error_dict)
     assert plan.enrollments.count() == 2  # all or nothing
+
+
+def test_enrollment_and_adjustment_refusals_show_on_the_form(client, make_user, run):
+    client.force_login(make_user(roles.HR))
+    employee = run.plan.enrollments.get().employee
+    overlapping = client.post(
+        "/admin/bonuses/enrollment/add/",
+        {"employee": employee.pk, "plan": run.plan.pk, "target_amount": "500.00",
+         "start_date": "2026-05-01", "end_date": ""},
+    )  # fmt: skip
+    assert overlapping.status_code == 200
+    assert "cannot overlap" in overlapping.content.decode()
+    assert run.plan.enrollments.count() == 1
+
+    stranger = EmployeeFactory()
+    no_line = client.post(
+        "/admin/bonuses/adjustment/add/",
+        {"run": run.pk, "employee": stranger.pk, "amount": "10.00", "reason": "typo"},
+    )
+    assert no_line.status_code == 200
+    assert "no line in that run" in no_line.content.decode()

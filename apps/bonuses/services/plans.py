@@ -158,7 +158,7 @@ def plan_update(
     return plan
 
 
-def _check_enrollment(
+def enrollment_check(
     *,
     employee: Employee,
     plan: Plan,
@@ -207,7 +207,7 @@ def enrollment_create(
         )
     Employee.objects.select_for_update().filter(pk=employee.pk).first()
     plan_check_editable(plan)
-    _check_enrollment(
+    enrollment_check(
         employee=employee, plan=plan, start_date=start_date, end_date=end_date, exclude=None
     )
     enrollment = Enrollment(
@@ -225,7 +225,7 @@ def enrollment_update(*, enrollment: Enrollment, data: dict[str, Any]) -> Enroll
     Employee.objects.select_for_update().filter(pk=enrollment.employee_id).first()
     plan_check_editable(enrollment.plan)
     apply_changes(instance=enrollment, fields=ENROLLMENT_FIELDS, data=data)
-    _check_enrollment(
+    enrollment_check(
         employee=enrollment.employee, plan=enrollment.plan, start_date=enrollment.start_date,
         end_date=enrollment.end_date, exclude=enrollment.pk,
     )  # fmt: skip
