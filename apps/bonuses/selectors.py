@@ -2,7 +2,7 @@
 
 :func:`run_inputs` reads the plan, its components and gates, the enrollments overlapping the
 period with their employees and assignments, every KPI result the components and gates can
-depend on, and the targets — seven queries, whatever the number of employees — and hashes all
+depend on, and the targets — eight queries, whatever the number of employees — and hashes all
 of it into the run's input fingerprint: a change to any of it afterwards makes the run stale.
 """
 
