@@ -242,6 +242,20 @@ class RunAdmin(admin.ModelAdmin):
         # A run changes only through its actions; its page is a read-out.
         return False if obj is not None else super().has_change_permission(request, obj)
 
+    def has_delete_permission(self, request, obj=None):
+        closed = obj is not None and obj.status in (RunStatus.APPROVED, RunStatus.PAID)
+        return not closed and super().has_delete_permission(request, obj)
+
+    def delete_model(self, request, obj):
+        services.check_run_open(obj)
+        obj.delete()
+
+    def get_actions(self, request):
+        # Deleting in bulk would skip the per-run check that approved runs stay.
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
     def save_model(self, request, obj, form, change):
         data = form.cleaned_data
         saved = services.run_create(

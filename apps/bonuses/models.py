@@ -248,7 +248,7 @@ class Run(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.plan_id} {self.period}"
+        return f"{self.plan.code} {self.period}"
 
 
 class Line(models.Model):
@@ -288,7 +288,7 @@ class Line(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.run_id}/{self.employee_id}: {self.amount}"
+        return f"{self.run} · {self.employee.employee_number}: {self.amount}"
 
 
 class Adjustment(models.Model):

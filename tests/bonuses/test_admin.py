@@ -157,3 +157,11 @@ def test_enrollment_and_adjustment_refusals_show_on_the_form(client, make_user, 
     )
     assert no_line.status_code == 200
     assert "no line in that run" in no_line.content.decode()
+
+
+def test_approved_runs_cannot_be_deleted_in_the_admin(client, make_user, run):
+    services.run_calculate(run=run, user=make_user(roles.HR))
+    services.run_approve(run=run, user=make_user(roles.HR_APPROVER))
+    client.force_login(make_user(is_superuser=True))
+    assert client.post(f"/admin/bonuses/run/{run.pk}/delete/", {"post": "yes"}).status_code == 403
+    assert Run.objects.filter(pk=run.pk).exists()
