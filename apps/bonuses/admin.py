@@ -436,6 +436,9 @@ class AdjustmentAdmin(admin.ModelAdmin):
     def has_change_permission(self, request, obj=None):
         return False if obj is not None else super().has_change_permission(request, obj)
 
+    def has_delete_permission(self, request, obj=None):
+        return False  # an adjustment is history: correct it with another one
+
     def save_model(self, request, obj, form, change):
         saved = services.adjustment_create(
             line=form.line, amount=obj.amount, reason=obj.reason, user=request.user
