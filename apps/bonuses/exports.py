@@ -11,8 +11,6 @@ from openpyxl import Workbook
 
 from .models import Line, Run
 
-COLUMNS = ["employee_number", "name", "department", "plan", "period", "currency", "amount"]
-
 
 def payroll_rows(run: Run) -> list[list]:
     lines = (
@@ -49,7 +47,7 @@ def payroll_xlsx(run: Run) -> bytes:
     sheet.append(headers())
     for row in payroll_rows(run):
         sheet.append(row)
-        sheet.cell(row=sheet.max_row, column=len(COLUMNS)).number_format = "#,##0.00"
+        sheet.cell(row=sheet.max_row, column=len(row)).number_format = "#,##0.00"
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()

@@ -41,10 +41,6 @@ def _group_names(user) -> set[str]:
     return cached
 
 
-def user_has_role(user, role: str) -> bool:
-    return role in _group_names(user)
-
-
 def user_is_hr(user) -> bool:
     """HR staff (the compensation team and its approvers) and superusers."""
     if getattr(user, "is_superuser", False) and user.is_active:

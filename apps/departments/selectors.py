@@ -42,13 +42,6 @@ def department_descendant_ids(root_ids: set[int], *, parent_map: dict | None = N
     )
 
 
-def department_ancestor_ids(department_id: int, *, parent_map: dict | None = None) -> list[int]:
-    """Parent, grandparent, … of a department, nearest first (cycle-safe)."""
-    return trees.ancestors(
-        department_parent_map() if parent_map is None else parent_map, department_id
-    )
-
-
 def _assignment_on(day: dt.date) -> QuerySet[Assignment]:
     """The outer employee's assignment covering ``day``, only while they are employed on it."""
     return Assignment.objects.filter(
@@ -90,9 +83,3 @@ def employee_current_department(
 
 def assignment_list() -> QuerySet[Assignment]:
     return Assignment.objects.select_related("employee", "department")
-
-
-def employee_for_user(user) -> Employee | None:
-    if not getattr(user, "is_authenticated", False):
-        return None
-    return Employee.objects.filter(user=user).first()

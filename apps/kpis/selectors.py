@@ -18,7 +18,6 @@ The value of a KPI for a scope and period:
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -239,14 +238,3 @@ def kpi_series(
 ) -> list[tuple[Period, KPIValue]]:
     book = result_book(kpis=[kpi], holders=[holder], periods=periods)
     return list(zip(periods, book.series(kpi, holder, periods), strict=True))
-
-
-def kpi_tree_ids() -> dict[int, int | None]:
-    return dict(KPI.objects.values_list("id", "parent_id"))
-
-
-def group_children(kpis: Iterable[KPI]) -> dict[int | None, list[KPI]]:
-    children: dict[int | None, list[KPI]] = defaultdict(list)
-    for kpi in kpis:
-        children[kpi.parent_id].append(kpi)
-    return children
