@@ -1,4 +1,5 @@
 import pytest
+from django.utils import translation
 from rest_framework.test import APIClient
 
 from apps.departments import roles
@@ -43,3 +44,12 @@ def employee_api(api_for):
 def _fast_password_hashing(settings):
     """Tests create many users; a fast hasher keeps the suite quick (production is unchanged)."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Each test starts in the default language: a request through the test client activates
+    its Accept-Language in this thread and nothing resets it afterwards."""
+    translation.deactivate()
+    yield
+    translation.deactivate()

@@ -20,14 +20,25 @@ from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
 from itertools import pairwise
 
+from django.utils.translation import get_language, gettext_noop
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
 
 from apps.targets.calculations import is_ordered
 
 BLOCK, ZERO, REWEIGHT = "block", "zero", "reweight"
 MISSING_DATA_POLICIES = (BLOCK, ZERO, REWEIGHT)
 _D0, _D1 = Decimal(0), Decimal(1)
+
+
+def _hashed_once(self) -> int:
+    """``__hash__`` of the frozen dataclasses below, computed once per object: a run looks up
+    the same shared inputs (a department's actual and band, the company gate) thousands of
+    times in its caches."""
+    value = self.__dict__.get("_hash")
+    if value is None:
+        value = hash(tuple([getattr(self, name) for name in self.__dataclass_fields__]))
+        object.__setattr__(self, "_hash", value)
+    return value
 
 
 @dataclass(frozen=True)
@@ -37,6 +48,7 @@ class Band:
     threshold: Decimal | None
     target: Decimal
     stretch: Decimal | None
+    __hash__ = _hashed_once
 
 
 @dataclass(frozen=True)
@@ -50,6 +62,7 @@ class Segment:
     band: Band | None
     basis: str
     department: str | None = None
+    __hash__ = _hashed_once
 
 
 @dataclass(frozen=True)
@@ -62,6 +75,7 @@ class ComponentInput:
     payout_at_threshold: Decimal = Decimal("0.5")
     payout_at_stretch: Decimal = Decimal("1.5")
     scope: str = "employee"
+    __hash__ = _hashed_once
 
 
 @dataclass(frozen=True)
@@ -71,6 +85,7 @@ class GateInput:
     higher_is_better: bool
     actual: Decimal | None
     multiplier_when_missed: Decimal = _D0
+    __hash__ = _hashed_once
 
 
 @dataclass(frozen=True)
@@ -94,6 +109,7 @@ class SegmentResult:
     band: Band | None
     basis: str
     payout: Decimal | None  # None: no data for these days
+    __hash__ = _hashed_once
 
     @property
     def missing(self) -> bool:
@@ -121,6 +137,7 @@ class GateResult:
     actual: Decimal | None
     met: bool
     multiplier: Decimal  # applied: 1 when met
+    __hash__ = _hashed_once
 
 
 @dataclass(frozen=True)
@@ -272,6 +289,11 @@ def department_segments(
     (department, start, end) with inclusive dates, end None = still there. One entry per
     department, in order of its first eligible day; days with no assignment go to None. If
     two assignments cover a day, the one that started later wins (ties: the first listed)."""
+    if len(windows) == 1 and len(assignments) == 1:  # the common case: one stint, one team
+        (start, end), (department, a_start, a_end) = windows[0], assignments[0]
+        start, end = max(start, period_start), min(end or period_end, period_end)
+        if a_start <= start and (a_end is None or a_end >= end):
+            return [(department, (end - start).days + 1)] if start <= end else []
     one = timedelta(days=1)
     spans = sorted(
         (max(start, period_start), min(end or period_end, period_end)) for start, end in windows
@@ -343,7 +365,7 @@ def _segments(c: ComponentInput, policy: str, flags: list[str], issues: list[str
         if payout is None:
             _add(flags, f"missing_{'actual' if seg.actual is None else 'target'}:{c.kpi_code}")
             if policy == BLOCK:
-                label = {"label": _label(c.kpi_code, seg)}
+                label = {"label": render((_label(c.kpi_code, seg),))[0]}
                 no_band = _("No target band for %(label)s.") % label
                 _add(
                     issues, _("No actual for %(label)s.") % label if seg.actual is None else no_band
@@ -353,6 +375,20 @@ def _segments(c: ComponentInput, policy: str, flags: list[str], issues: list[str
         if policy == BLOCK:
             _add(issues, _("No actual for %(label)s.") % {"label": c.kpi_code})
     return tuple(results)
+
+
+def _evaluate(c: ComponentInput, policy: str, language: str | None) -> tuple:
+    """A component's segments, payout, flags and blocking issues (in ``language``)."""
+    flags: list[str] = []
+    issues: list[str] = []
+    segments = _segments(c, policy, flags, issues)
+    return segments, _component_payout(segments, policy), tuple(flags), tuple(issues)
+
+
+# The department and company components of a run are the same for every employee of a
+# department (services.runs.line_inputs shares the objects): evaluate each once. An employee
+# component is its employee's own, so caching it would only cost a hash.
+_evaluate_shared = lru_cache(maxsize=4096)(_evaluate)
 
 
 def _component_payout(segments: Sequence[SegmentResult], policy: str) -> Decimal | None:
@@ -400,9 +436,15 @@ def calculate_line(line: LineInput) -> LineResult:
     _check(line)
     policy, flags, issues = line.missing_data_policy, [], []
     evaluated = []
+    language = get_language()
     for c in line.components:
-        segments = _segments(c, policy, flags, issues)
-        evaluated.append((c, segments, _component_payout(segments, policy)))
+        evaluate = _evaluate if c.scope == "employee" else _evaluate_shared
+        segments, payout, component_flags, component_issues = evaluate(c, policy, language)
+        for flag in component_flags:
+            _add(flags, flag)
+        for issue in component_issues:
+            _add(issues, issue)
+        evaluated.append((c, segments, payout))
     nominal = sum((c.weight for c in line.components), _D0)
     known = sum((c.weight for c, _s, payout in evaluated if payout is not None), _D0)
     components = []
@@ -481,28 +523,96 @@ BASIS_LABELS = {
 }
 
 
-def message(msgid: str, **params: object) -> list:
-    """A translatable sentence kept for later: ``[msgid, {name: value or message}]``.
+def message(msgid: str, **params: object) -> tuple:
+    """A translatable sentence kept for later: ``(msgid, {name: value or message})``.
 
-    Statements are stored this way (JSON) and rendered in each reader's language, so a run is
-    explained once however many languages read it."""
-    return [msgid, params]
+    Statements are stored this way (JSON, where the pair becomes a list) and rendered in each
+    reader's language, so a run is explained once however many languages read it."""
+    return (msgid, params)
+
+
+def _is_message(item: object) -> bool:
+    return isinstance(item, list | tuple) and len(item) == 2 and isinstance(item[1], dict)
 
 
 def render(messages) -> tuple[str, ...]:
     """Messages (see :func:`message`) as sentences in the active language."""
 
     def value(item):
-        if isinstance(item, list) and len(item) == 2 and isinstance(item[1], dict):
+        if _is_message(item):
             return _(item[0]) % {name: value(v) for name, v in item[1].items()}
         return item
 
     return tuple(value(item) for item in messages)
 
 
+_BASIS_MESSAGES = {basis: message(msgid) for basis, msgid in BASIS_LABELS.items()}
+
+
 def basis_label(basis: str):
     """How an actual was obtained, in words (the value selectors' basis codes)."""
-    return message(BASIS_LABELS[basis]) if basis in BASIS_LABELS else basis
+    return _BASIS_MESSAGES.get(basis, basis)
+
+
+# A run explains thousands of lines that share most of their sentences (the same department's
+# actual and band, the same company gate): messages that depend only on their arguments are
+# built once. They are immutable tuples, so sharing them is safe.
+@lru_cache(maxsize=8192)
+def _segment_message(kpi: str, seg: SegmentResult) -> tuple:
+    label = _label(kpi, seg)
+    if seg.actual is None:
+        return message(
+            gettext_noop("%(label)s: no actual (%(basis)s)."),
+            label=label,
+            basis=basis_label(seg.basis),
+        )
+    if seg.band is None or seg.payout is None:
+        return message(gettext_noop("%(label)s: no target band."), label=label)
+    return message(
+        gettext_noop(
+            "%(label)s: actual %(actual)s (%(basis)s); threshold %(threshold)s, "
+            "target %(target)s, stretch %(stretch)s; payout %(payout)s."
+        ),
+        label=label,
+        actual=_num(seg.actual),
+        basis=basis_label(seg.basis),
+        threshold=_num(seg.band.threshold),
+        target=_num(seg.band.target),
+        stretch=_num(seg.band.stretch),
+        payout=_pct(seg.payout),
+    )
+
+
+@lru_cache(maxsize=1024)
+def _gate_message(g: GateResult) -> tuple:
+    if g.actual is None:
+        msgid = gettext_noop(
+            "Gate %(kpi)s: no actual, counted as missed (minimum %(minimum)s): "
+            "factor × %(multiplier)s."
+        )
+    elif g.met:
+        msgid = gettext_noop("Gate %(kpi)s: actual %(actual)s, minimum %(minimum)s: met.")
+    else:
+        msgid = gettext_noop(
+            "Gate %(kpi)s: actual %(actual)s, minimum %(minimum)s: missed, factor × %(multiplier)s."
+        )
+    return message(
+        msgid,
+        kpi=g.kpi_code,
+        actual=_num(g.actual),
+        minimum=_num(g.minimum),
+        multiplier=_pct(g.multiplier),
+    )
+
+
+@lru_cache(maxsize=1024)
+def _proration_message(eligible: int, days: int, proration: Decimal) -> tuple:
+    return message(
+        gettext_noop("Eligible %(eligible)s of %(days)s days: proration %(proration)s."),
+        eligible=eligible,
+        days=days,
+        proration=_pct(proration),
+    )
 
 
 def explain(line: LineInput, result: LineResult) -> tuple:
@@ -513,121 +623,100 @@ def explain(line: LineInput, result: LineResult) -> tuple:
     gates, the cap, the proration, the amount and the adjustments. Percentages and amounts
     are rounded for display only (percentages to 2 decimals, amounts to the minor unit)."""
     text: list = []
+    add = text.append
     policy, exponent = line.missing_data_policy, line.currency_exponent
-
-    def say(msgid: str, **values: object) -> None:
-        text.append(message(msgid, **values))
-
     for c in result.components:
         kpi = c.kpi_code
+        has_data = False
         for seg in c.segments:
-            label = _label(kpi, seg)
-            if seg.actual is None:
-                say(
-                    gettext_noop("%(label)s: no actual (%(basis)s)."),
-                    label=label,
-                    basis=basis_label(seg.basis),
-                )
-            elif seg.band is None or seg.payout is None:
-                say(gettext_noop("%(label)s: no target band."), label=label)
-            else:
-                say(
-                    gettext_noop(
-                        "%(label)s: actual %(actual)s (%(basis)s); threshold %(threshold)s, "
-                        "target %(target)s, stretch %(stretch)s; payout %(payout)s."
-                    ),
-                    label=label,
-                    actual=_num(seg.actual),
-                    basis=basis_label(seg.basis),
-                    threshold=_num(seg.band.threshold),
-                    target=_num(seg.band.target),
-                    stretch=_num(seg.band.stretch),
-                    payout=_pct(seg.payout),
-                )
-        has_data = any(not s.missing for s in c.segments)
+            add(_segment_message(kpi, seg))
+            has_data = has_data or seg.payout is not None
         if c.missing and policy == BLOCK:
-            say(
-                gettext_noop("%(kpi)s: missing data pays 0 for now; the run cannot be approved."),
-                kpi=kpi,
+            add(
+                message(
+                    gettext_noop(
+                        "%(kpi)s: missing data pays 0 for now; the run cannot be approved."
+                    ),
+                    kpi=kpi,
+                )
             )
         elif c.missing and policy == ZERO:
-            say(gettext_noop("%(kpi)s: missing data pays 0."), kpi=kpi)
+            add(message(gettext_noop("%(kpi)s: missing data pays 0."), kpi=kpi))
         elif c.missing and has_data:
-            say(gettext_noop("%(kpi)s: only the days with data count."), kpi=kpi)
+            add(message(gettext_noop("%(kpi)s: only the days with data count."), kpi=kpi))
         elif c.missing:
-            say(
-                gettext_noop("%(kpi)s: no data; its weight goes to the components with data."),
-                kpi=kpi,
+            add(
+                message(
+                    gettext_noop("%(kpi)s: no data; its weight goes to the components with data."),
+                    kpi=kpi,
+                )
             )
         if c.weight_used != c.weight and has_data:
-            say(
+            add(
+                message(
+                    gettext_noop(
+                        "%(kpi)s: weight %(nominal)s raised to %(weight)s (others have no data)."
+                    ),
+                    kpi=kpi,
+                    nominal=_pct(c.weight),
+                    weight=_pct(c.weight_used),
+                )
+            )
+        add(
+            (
                 gettext_noop(
-                    "%(kpi)s: weight %(nominal)s raised to %(weight)s (others have no data)."
+                    "%(kpi)s: payout %(payout)s × weight %(weight)s = %(contribution)s of the "
+                    "target bonus (%(amount)s before gates and cap)."
                 ),
-                kpi=kpi,
-                nominal=_pct(c.weight),
-                weight=_pct(c.weight_used),
+                {
+                    "kpi": kpi,
+                    "payout": _pct(c.payout),
+                    "weight": _pct(c.weight_used),
+                    "contribution": _pct(c.contribution),
+                    "amount": _money(c.amount, exponent),
+                },
             )
-        say(
-            gettext_noop(
-                "%(kpi)s: payout %(payout)s × weight %(weight)s = %(contribution)s of the target "
-                "bonus (%(amount)s before gates and cap)."
-            ),
-            kpi=kpi,
-            payout=_pct(c.payout),
-            weight=_pct(c.weight_used),
-            contribution=_pct(c.contribution),
-            amount=_money(c.amount, exponent),
         )
-    say(gettext_noop("Payout factor: %(factor)s."), factor=_pct(result.raw_factor))
+    add((gettext_noop("Payout factor: %(factor)s."), {"factor": _pct(result.raw_factor)}))
     for g in result.gates:
-        if g.actual is None:
-            msgid = gettext_noop(
-                "Gate %(kpi)s: no actual, counted as missed (minimum %(minimum)s): "
-                "factor × %(multiplier)s."
-            )
-        elif g.met:
-            msgid = gettext_noop("Gate %(kpi)s: actual %(actual)s, minimum %(minimum)s: met.")
-        else:
-            msgid = gettext_noop(
-                "Gate %(kpi)s: actual %(actual)s, minimum %(minimum)s: missed, "
-                "factor × %(multiplier)s."
-            )
-        say(
-            msgid,
-            kpi=g.kpi_code,
-            actual=_num(g.actual),
-            minimum=_num(g.minimum),
-            multiplier=_pct(g.multiplier),
-        )
+        add(_gate_message(g))
     factor, cap = _pct(result.factor_after_gates), _pct(result.cap)
     if result.capped:
-        say(
-            gettext_noop("Factor %(factor)s is above the cap of %(cap)s; the cap is paid."),
-            factor=factor,
-            cap=cap,
+        add(
+            message(
+                gettext_noop("Factor %(factor)s is above the cap of %(cap)s; the cap is paid."),
+                factor=factor,
+                cap=cap,
+            )
         )
     else:
-        say(gettext_noop("Factor after gates: %(factor)s (cap %(cap)s)."), factor=factor, cap=cap)
-    say(
-        gettext_noop("Eligible %(eligible)s of %(days)s days: proration %(proration)s."),
-        eligible=line.eligible_days,
-        days=line.period_days,
-        proration=_pct(result.proration),
-    )
-    say(
-        gettext_noop(
-            "Target bonus %(target)s × proration %(proration)s × factor %(factor)s = %(amount)s."
-        ),
-        target=_money(line.target_amount, exponent),
-        proration=_pct(result.proration),
-        factor=_pct(result.factor),
-        amount=_money(result.amount_before_adjustments, exponent),
+        add(
+            (
+                gettext_noop("Factor after gates: %(factor)s (cap %(cap)s)."),
+                {"factor": factor, "cap": cap},
+            )
+        )
+    add(_proration_message(line.eligible_days, line.period_days, result.proration))
+    add(
+        (
+            gettext_noop(
+                "Target bonus %(target)s × proration %(proration)s × factor %(factor)s = "
+                "%(amount)s."
+            ),
+            {
+                "target": _money(line.target_amount, exponent),
+                "proration": _pct(result.proration),
+                "factor": _pct(result.factor),
+                "amount": _money(result.amount_before_adjustments, exponent),
+            },
+        )
     )
     for adjustment in line.adjustments:
-        say(
-            gettext_noop("Adjustment: %(amount)s."),
-            amount=format(round_money(adjustment, exponent), "+f"),
+        add(
+            message(
+                gettext_noop("Adjustment: %(amount)s."),
+                amount=format(round_money(adjustment, exponent), "+f"),
+            )
         )
-    say(gettext_noop("Amount to pay: %(amount)s."), amount=_money(result.amount, exponent))
+    add((gettext_noop("Amount to pay: %(amount)s."), {"amount": _money(result.amount, exponent)}))
     return tuple(text)

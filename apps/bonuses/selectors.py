@@ -13,6 +13,8 @@ import json
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
+from typing import NamedTuple
 
 from django.db.models import Q, QuerySet
 
@@ -26,14 +28,30 @@ from apps.targets.selectors import TargetBook
 from .models import Component, Enrollment, Gate, Line, Plan, Run
 
 
+class EmployeeRow(NamedTuple):
+    employee_number: str
+    full_name: str
+    hire_date: date | None
+    leave_date: date | None
+
+
+class EnrollmentRow(NamedTuple):
+    pk: int
+    employee_id: int
+    target_amount: Decimal
+    start_date: date
+    end_date: date | None
+    employee: EmployeeRow
+
+
 @dataclass
 class RunInputs:
     plan: Plan
     period: Period
     components: list[Component]
     gates: list[Gate]
-    enrollments: dict[int, list[Enrollment]]  # employee id → enrollments overlapping the period
-    employees: dict[int, object]
+    enrollments: dict[int, list[EnrollmentRow]]  # employee id → enrollments overlapping the period
+    employees: dict[int, EmployeeRow]
     assignments: dict[int, list[tuple[str, date, date | None]]]  # employee id → (dept code, …)
     departments: dict[str, Department]  # by code
     values: ResultBook
@@ -44,14 +62,26 @@ class RunInputs:
 def run_inputs(plan: Plan, period: Period) -> RunInputs:
     components = list(Component.objects.filter(plan=plan).select_related("kpi").order_by("id"))
     gates = list(Gate.objects.filter(plan=plan).select_related("kpi").order_by("id"))
-    enrollment_rows = list(
-        Enrollment.objects.filter(plan=plan, start_date__lte=period.end)
+    # Plain rows rather than model instances: a run reads one per enrolled employee.
+    enrollment_rows = [
+        EnrollmentRow(*row[:5], EmployeeRow(*row[5:]))
+        for row in Enrollment.objects.filter(plan=plan, start_date__lte=period.end)
         .filter(Q(end_date__isnull=True) | Q(end_date__gte=period.start))
-        .select_related("employee")
         .order_by("employee_id", "start_date")
-    )
-    enrollments: dict[int, list[Enrollment]] = defaultdict(list)
-    employees = {}
+        .values_list(
+            "pk",
+            "employee_id",
+            "target_amount",
+            "start_date",
+            "end_date",
+            "employee__employee_number",
+            "employee__full_name",
+            "employee__hire_date",
+            "employee__leave_date",
+        )
+    ]
+    enrollments: dict[int, list[EnrollmentRow]] = defaultdict(list)
+    employees: dict[int, EmployeeRow] = {}
     for enrollment in enrollment_rows:
         enrollments[enrollment.employee_id].append(enrollment)
         employees[enrollment.employee_id] = enrollment.employee

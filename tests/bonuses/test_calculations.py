@@ -4,6 +4,7 @@ from datetime import date, timedelta
 from decimal import Decimal as D
 
 import pytest
+from django.utils import translation
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -176,8 +177,7 @@ def test_department_segment_without_actual(policy, payout, blocked):
     assert "missing_actual:CSAT" in result.flags
     assert result.blocked is blocked
     if blocked:
-        assert "CSAT" in result.blocking_issues[0]
-        assert "OPS" in result.blocking_issues[0]
+        assert result.blocking_issues == ("No actual for CSAT in OPS (16 days).",)
 
 
 def test_department_segments_split_eligible_days():
@@ -520,3 +520,16 @@ def test_department_segments_agree_with_walking_every_day(windows, assignments):
     assert department_segments(start, end, windows, assignments) == _segments_day_by_day(
         start, end, windows, assignments
     )
+
+
+def test_shared_components_are_explained_in_each_readers_language():
+    """Department components are evaluated once per run and cached: the cache must not leak
+    one language's blocking issue into another's."""
+    line = transferred("block", second_actual=None)
+    english = calculate_line(line).blocking_issues
+    with translation.override("zh-hans"):
+        chinese = calculate_line(line).blocking_issues
+    assert english == calculate_line(line).blocking_issues
+    assert chinese != english
+    assert "CSAT" in chinese[0]
+    assert "OPS" in chinese[0]

@@ -12,7 +12,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from decimal import Decimal
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -27,6 +27,7 @@ from ..models import Adjustment, Component, Line, Plan, PlanStatus, Run, RunStat
 from ..selectors import RunInputs, run_inputs
 
 HUNDRED = Decimal(100)
+TWELVE_PLACES = Decimal("1e-12")
 CURRENCY_EXPONENTS = {"JPY": 0, "KRW": 0, "CLP": 0, "ISK": 0, "BHD": 3, "KWD": 3, "OMR": 3}
 
 
@@ -62,17 +63,19 @@ def run_create(*, plan: Plan, period: str, is_simulation: bool = False) -> Run:
             field="plan",
             code="plan_retired",
         )
-    if (
-        not is_simulation
-        and Run.objects.filter(plan=plan, period=parsed.key, is_simulation=False).exists()
-    ):
-        raise ConflictError(
-            _("Plan %(plan)s already has a run for %(period)s.")
-            % {"plan": plan.code, "period": parsed.key},
-            field="period",
-            code="duplicate_run",
-        )
-    return Run.objects.create(plan=plan, period=parsed.key, is_simulation=is_simulation)
+    duplicate = ConflictError(
+        _("Plan %(plan)s already has a run for %(period)s.")
+        % {"plan": plan.code, "period": parsed.key},
+        field="period",
+        code="duplicate_run",
+    )
+    try:
+        # The unique constraint decides (no check-then-insert race); a savepoint keeps the
+        # caller's transaction usable after a refusal.
+        with transaction.atomic():
+            return Run.objects.create(plan=plan, period=parsed.key, is_simulation=is_simulation)
+    except IntegrityError as error:
+        raise duplicate from error
 
 
 def _band(component: Component, targets, holder: Holder, period: Period) -> calc.Band | None:
@@ -86,11 +89,52 @@ def line_inputs(
     inputs: RunInputs, adjustments: dict[int, list[Decimal]]
 ) -> dict[int, tuple[calc.LineInput, str | None]]:
     """The pure inputs of every employee's line, with the code of the department they were in
-    last during the period (employees without eligible days get no line)."""
+    last during the period (employees without eligible days get no line).
+
+    Employees of one department share its actuals and bands, and everyone shares the company's:
+    those inputs are built once per (component or gate, holder, days) and reused — they are
+    immutable — so the work per employee is their own days, targets and employee-scope values.
+    """
     period, plan = inputs.period, inputs.plan
     exponent = CURRENCY_EXPONENTS.get(plan.currency, 2)
-    lines: dict[int, calc.LineInput] = {}
+    cap = plan.cap_percent / HUNDRED
+    company = Holder.company()
+    department_holders = {
+        code: Holder(Scope.DEPARTMENT, department.pk)
+        for code, department in inputs.departments.items()
+    }
     measured: dict[tuple, tuple] = {}  # (component, holder) → (actual, band, basis)
+    shared: dict[tuple, calc.ComponentInput] = {}  # (component, segments) → its input
+    gate_inputs: dict[tuple, calc.GateInput] = {}  # (gate, holder) → its input
+    components = [
+        (
+            component,
+            {
+                "key": str(component.pk),
+                "kpi_code": component.kpi.code,
+                "weight": component.weight / HUNDRED,
+                "higher_is_better": component.kpi.higher_is_better,
+                "payout_at_threshold": component.payout_at_threshold / HUNDRED,
+                "payout_at_stretch": component.payout_at_stretch / HUNDRED,
+                "scope": component.scope,
+            },
+        )
+        for component in inputs.components
+    ]
+
+    def segment(component, holder: Holder | None, days: int, code: str | None) -> calc.Segment:
+        key = (component.pk, holder)
+        if key not in measured:
+            value = inputs.values.value(component.kpi, holder, period) if holder else None
+            measured[key] = (
+                value.value if value else None,
+                _band(component, inputs.targets, holder, period) if holder else None,
+                value.basis if value else "none",
+            )
+        actual, band, basis = measured[key]
+        return calc.Segment(days=days, actual=actual, band=band, basis=basis, department=code)
+
+    lines: dict[int, tuple[calc.LineInput, str | None]] = {}
     for employee_id, enrollments in inputs.enrollments.items():
         employee = inputs.employees[employee_id]
         windows, weighted, eligible = [], Decimal(0), 0
@@ -106,78 +150,60 @@ def line_inputs(
                 eligible += days
         if not eligible:
             continue
-        segments_by_department = calc.department_segments(
-            period.start, period.end, windows, inputs.assignments.get(employee_id, [])
-        )
-        last_department = segments_by_department[-1][0] if segments_by_department else None
-        components = []
-        for component in inputs.components:
-            kpi = component.kpi
-            if component.scope == Scope.DEPARTMENT:
-                holders = [
-                    (
-                        code,
-                        days,
-                        Holder(Scope.DEPARTMENT, inputs.departments[code].pk) if code else None,
-                    )
-                    for code, days in segments_by_department
-                ]
-            elif component.scope == Scope.EMPLOYEE:
-                holders = [(None, eligible, Holder(Scope.EMPLOYEE, employee_id))]
-            else:
-                holders = [(None, eligible, Holder.company())]
-            segments = []
-            for code, days, holder in holders:
-                key = (component.pk, holder)
-                if key not in measured:  # departments and the company repeat across employees
-                    value = inputs.values.value(kpi, holder, period) if holder else None
-                    measured[key] = (
-                        value.value if value else None,
-                        _band(component, inputs.targets, holder, period) if holder else None,
-                        value.basis if value else "none",
-                    )
-                actual, band, basis = measured[key]
-                segments.append(
-                    calc.Segment(days=days, actual=actual, band=band, basis=basis, department=code)
-                )
-            components.append(
-                calc.ComponentInput(
-                    key=str(component.pk),
-                    kpi_code=kpi.code,
-                    weight=component.weight / HUNDRED,
-                    higher_is_better=kpi.higher_is_better,
-                    segments=tuple(segments),
-                    payout_at_threshold=component.payout_at_threshold / HUNDRED,
-                    payout_at_stretch=component.payout_at_stretch / HUNDRED,
-                    scope=component.scope,
-                )
+        by_department = tuple(
+            calc.department_segments(
+                period.start, period.end, windows, inputs.assignments.get(employee_id, [])
             )
+        )
+        last_department = by_department[-1][0] if by_department else None
+        line_components = []
+        for component, fields in components:
+            if component.scope == Scope.EMPLOYEE:
+                holder = Holder(Scope.EMPLOYEE, employee_id)
+                line_components.append(
+                    calc.ComponentInput(
+                        segments=(segment(component, holder, eligible, None),), **fields
+                    )
+                )
+                continue
+            key = (component.pk, by_department if component.scope == Scope.DEPARTMENT else eligible)
+            if key not in shared:
+                if component.scope == Scope.DEPARTMENT:
+                    segments = tuple(
+                        segment(component, department_holders[code] if code else None, days, code)
+                        for code, days in by_department
+                    )
+                else:
+                    segments = (segment(component, company, eligible, None),)
+                shared[key] = calc.ComponentInput(segments=segments, **fields)
+            line_components.append(shared[key])
         gates = []
         for gate in inputs.gates:
             if gate.scope == Scope.DEPARTMENT and last_department:
-                holder = Holder(Scope.DEPARTMENT, inputs.departments[last_department].pk)
+                holder = department_holders[last_department]
             elif gate.scope == Scope.EMPLOYEE:
                 holder = Holder(Scope.EMPLOYEE, employee_id)
             else:
-                holder = Holder.company()
-            gates.append(
-                calc.GateInput(
+                holder = company
+            key = (gate.pk, holder)
+            if key not in gate_inputs:
+                gate_inputs[key] = calc.GateInput(
                     kpi_code=gate.kpi.code,
                     minimum=gate.minimum,
                     higher_is_better=gate.kpi.higher_is_better,
                     actual=inputs.values.value(gate.kpi, holder, period).value,
                     multiplier_when_missed=gate.multiplier / HUNDRED,
                 )
-            )
+            gates.append(gate_inputs[key])
         lines[employee_id] = (
             calc.LineInput(
                 # Several enrollments in one period: their targets weighted by their days.
                 target_amount=weighted / eligible,
                 eligible_days=eligible,
                 period_days=period.days,
-                components=tuple(components),
+                components=tuple(line_components),
                 gates=tuple(gates),
-                cap=plan.cap_percent / HUNDRED,
+                cap=cap,
                 missing_data_policy=plan.missing_data_policy,
                 adjustments=tuple(adjustments.get(employee_id, ())),
                 currency_exponent=exponent,
@@ -194,33 +220,47 @@ def _line_row(
     result,
     department: str | None,
     inputs: RunInputs,
+    fixed: dict,
 ) -> Line:
+    """The line to write. ``fixed`` caches the parts of breakdown rows that many lines share
+    (a department's actual, band and payout, the company's), per segment object."""
     rows = []
     for component in result.components:
+        weight = plain(component.weight_used * HUNDRED)
         for segment in component.segments:
-            share = Decimal(segment.days) / Decimal(line.eligible_days)
+            # Keyed by identity, the segment kept alive in the value so that its id stays its own.
+            cached = fixed.get(id(segment))
+            if cached is None:
+                band = segment.band
+                cached = fixed[id(segment)] = (
+                    segment,
+                    {
+                        "kpi": component.kpi_code,
+                        "scope": component.scope,
+                        "department": segment.department,
+                        "days": segment.days,
+                        "actual": plain(segment.actual) if segment.actual is not None else None,
+                        "basis": segment.basis,
+                        "threshold": plain(band.threshold)
+                        if band and band.threshold is not None
+                        else None,
+                        "target": plain(band.target) if band else None,
+                        "stretch": plain(band.stretch)
+                        if band and band.stretch is not None
+                        else None,
+                        "payout_percent": plain(segment.payout * HUNDRED)
+                        if segment.payout is not None
+                        else None,
+                    },
+                )
+            amount = component.amount
+            if segment.days != line.eligible_days:
+                amount = amount * segment.days / line.eligible_days
             rows.append(
-                {
-                    "kpi": component.kpi_code,
-                    "scope": component.scope,
-                    "department": segment.department,
-                    "days": segment.days,
-                    "actual": plain(segment.actual) if segment.actual is not None else None,
-                    "basis": segment.basis,
-                    "threshold": plain(segment.band.threshold)
-                    if segment.band and segment.band.threshold is not None
-                    else None,
-                    "target": plain(segment.band.target) if segment.band else None,
-                    "stretch": plain(segment.band.stretch)
-                    if segment.band and segment.band.stretch is not None
-                    else None,
-                    "payout_percent": plain(segment.payout * HUNDRED)
-                    if segment.payout is not None
-                    else None,
-                    "weight": plain(component.weight_used * HUNDRED),
-                    "amount": plain(
-                        calc.round_money(component.amount * share, line.currency_exponent)
-                    ),
+                cached[1]
+                | {
+                    "weight": weight,
+                    "amount": plain(calc.round_money(amount, line.currency_exponent)),
                 }
             )
     return Line(
@@ -230,9 +270,9 @@ def _line_row(
         target_amount=calc.round_money(line.target_amount, 2),
         eligible_days=line.eligible_days,
         period_days=line.period_days,
-        proration=result.proration.quantize(Decimal("1e-12")),
-        factor=result.factor.quantize(Decimal("1e-12")),
-        gate_multiplier=result.gate_multiplier.quantize(Decimal("1e-12")),
+        proration=result.proration.quantize(TWELVE_PLACES),
+        factor=result.factor.quantize(TWELVE_PLACES),
+        gate_multiplier=result.gate_multiplier.quantize(TWELVE_PLACES),
         capped=result.capped,
         adjustments_total=result.adjustments_total,
         amount=result.amount,
@@ -274,7 +314,7 @@ def run_calculate(*, run: Run, user, progress: Progress | None = None) -> Run:
         "employee_id", "amount"
     ):
         adjustments[employee_id].append(amount)
-    rows, issues, total = [], [], Decimal(0)
+    rows, issues, total, fixed = [], [], Decimal(0), {}
     prepared = line_inputs(inputs, adjustments)
     step = max(1, len(prepared) // 100)
     for done, (employee_id, (line, department)) in enumerate(prepared.items(), start=1):
@@ -286,7 +326,7 @@ def run_calculate(*, run: Run, user, progress: Progress | None = None) -> Run:
             f"{employee.employee_number} {employee.full_name}: {issue}"
             for issue in result.blocking_issues
         )
-        rows.append(_line_row(run, employee_id, line, result, department, inputs))
+        rows.append(_line_row(run, employee_id, line, result, department, inputs, fixed))
         total += result.amount
     Line.objects.filter(run=run).delete()
     Line.objects.bulk_create(rows, batch_size=2000)
