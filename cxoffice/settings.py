@@ -7,6 +7,7 @@ import contextlib
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -55,6 +56,8 @@ INSTALLED_APPS = [
     "apps.departments",
     "apps.kpis",
     "apps.targets",
+    "apps.bpi",
+    "apps.service_days",
     "apps.bonuses",
 ]
 
@@ -144,7 +147,20 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
-CELERY_BEAT_SCHEDULE: dict = {}
+# `celery -A cxoffice beat` runs these; each task is also callable by hand.
+CELERY_BEAT_SCHEDULE: dict = {
+    "remind-overdue-bpi-projects": {  # e-mails each owner of an overdue project
+        "task": "apps.bpi.tasks.remind_overdue_projects",
+        "schedule": crontab(hour=7, minute=0, day_of_week="mon"),
+    },
+    "remind-executives-behind-quota": {  # e-mails each executive behind their quota
+        "task": "apps.service_days.tasks.remind_behind_quota",
+        "schedule": crontab(hour=7, minute=5, day_of_week="mon"),
+    },
+}
+
+# --- Days of service: the quota per executive and quarter when no quota row says otherwise.
+SERVICE_DAYS_PER_QUARTER = env.int("SERVICE_DAYS_PER_QUARTER", default=2)
 
 # --- REST API
 REST_FRAMEWORK = {

@@ -20,10 +20,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 from functools import lru_cache
 
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet, Window
+from django.db.models.functions import RowNumber
 
 from apps.departments.selectors import department_descendant_ids, department_parent_map
 from cxoffice import trees
@@ -238,3 +240,51 @@ def kpi_series(
 ) -> list[tuple[Period, KPIValue]]:
     book = result_book(kpis=[kpi], holders=[holder], periods=periods)
     return list(zip(periods, book.series(kpi, holder, periods), strict=True))
+
+
+@dataclass(frozen=True)
+class LatestResult:
+    """The most recent explicit result of a KPI for a holder: its period and value."""
+
+    period: str
+    period_end: date
+    value: Decimal
+
+
+def kpi_latest_results(
+    pairs: Iterable[tuple[int, Holder]], *, before: date | None = None
+) -> dict[tuple[int, Holder], LatestResult]:
+    """The latest explicit result of each (KPI id, holder) pair — the one whose period ends last
+    (the shorter period on a tie) — among periods ending before ``before`` when given.
+
+    One query whatever the number of pairs (a window function ranks each pair's results); pairs
+    without any result are absent from the answer."""
+    pairs = set(pairs)
+    if not pairs:
+        return {}
+    who = Q()
+    for kpi_id, holder in pairs:
+        condition = Q(kpi_id=kpi_id, scope=holder.scope)
+        if holder.scope == Scope.DEPARTMENT:
+            condition &= Q(department_id=holder.id)
+        elif holder.scope == Scope.EMPLOYEE:
+            condition &= Q(employee_id=holder.id)
+        who |= condition
+    results = KPIResult.objects.filter(who)
+    if before is not None:
+        results = results.filter(period_end__lt=before)
+    ranked = results.annotate(
+        rank=Window(
+            RowNumber(),
+            partition_by=[F("kpi_id"), F("scope"), F("department_id"), F("employee_id")],
+            order_by=[F("period_end").desc(), F("period_start").desc()],
+        )
+    ).filter(rank=1)
+    latest = {}
+    for kpi_id, scope, department_id, employee_id, period, end, value in ranked.values_list(
+        "kpi_id", "scope", "department_id", "employee_id", "period", "period_end", "value"
+    ):
+        holder = Holder(scope, department_id if scope == Scope.DEPARTMENT else employee_id)
+        if (kpi_id, holder) in pairs:
+            latest[(kpi_id, holder)] = LatestResult(period, end, value)
+    return latest

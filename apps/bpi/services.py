@@ -1,0 +1,370 @@
+"""Every write to a BPI project, with its rules (SPEC §8).
+
+Object rules, the same through the admin and the API: a project's owner edits it (fields, KPI
+links, updates, milestones) and moves it along the flow; its sponsor approves and verifies it;
+administrators (superusers) may do everything; everyone else with access reads. Decisions where
+the spec is silent: the sponsor must be an executive other than the owner (approval is a second
+person's call); a non-administrator creates projects only for themselves (the owner is the
+signed-in user's employee); verified and cancelled projects are read-only (409).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django.core.mail import EmailMessage, get_connection
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from apps.departments.models import Department, Employee
+from apps.kpis.models import KPI, Scope
+from apps.kpis.selectors import Holder, kpi_latest_results
+from cxoffice.errors import ApplicationError, ConflictError, PermissionDeniedError
+from cxoffice.services import apply_changes, validate_and_save
+
+from .models import KPILink, Milestone, Project, Status, Update
+
+OWNER, SPONSOR = "owner", "sponsor"
+# The status flow: from → {to: who may do it}. Administrators may do every move in the table.
+TRANSITIONS: dict[str, dict[str, str]] = {
+    Status.PROPOSED: {Status.APPROVED: SPONSOR, Status.CANCELLED: OWNER},
+    Status.APPROVED: {Status.IN_PROGRESS: OWNER, Status.CANCELLED: OWNER},
+    Status.IN_PROGRESS: {Status.ON_HOLD: OWNER, Status.COMPLETED: OWNER, Status.CANCELLED: OWNER},
+    Status.ON_HOLD: {Status.IN_PROGRESS: OWNER, Status.CANCELLED: OWNER},
+    Status.COMPLETED: {Status.VERIFIED: SPONSOR},
+    Status.VERIFIED: {},
+    Status.CANCELLED: {},
+}
+READ_ONLY_STATUSES = (Status.VERIFIED, Status.CANCELLED)
+PROJECT_FIELDS = (
+    "code", "title", "problem", "root_cause", "sponsor", "priority", "start_date", "due_date",
+)  # fmt: skip
+
+
+def _is_admin(user) -> bool:
+    return bool(user is not None and user.is_active and user.is_superuser)
+
+
+def user_employee(user) -> Employee | None:
+    """The employee record of a login (None for logins without one)."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return None
+    return Employee.objects.filter(user=user).first()
+
+
+def is_owner(user, project: Project) -> bool:
+    return (
+        user is not None and project.owner.user_id is not None and project.owner.user_id == user.pk
+    )
+
+
+def is_sponsor(user, project: Project) -> bool:
+    return (
+        user is not None
+        and project.sponsor is not None
+        and project.sponsor.user_id is not None
+        and project.sponsor.user_id == user.pk
+    )
+
+
+def can_edit(user, project: Project) -> bool:
+    """Owners edit their own projects; administrators edit all."""
+    return _is_admin(user) or is_owner(user, project)
+
+
+def check_can_edit(user, project: Project) -> None:
+    if user is not None and not can_edit(user, project):
+        raise PermissionDeniedError(
+            _("Only the owner of project %(code)s (or an administrator) can change it.")
+            % {"code": project.code},
+            code="not_owner",
+        )
+    if project.status in READ_ONLY_STATUSES:
+        raise ConflictError(
+            _("Project %(code)s is %(status)s and read-only.")
+            % {"code": project.code, "status": project.get_status_display()},
+            field="status",
+            code="project_closed",
+        )
+
+
+def _check_people(project: Project) -> None:
+    if project.sponsor_id is None:
+        return
+    if not project.sponsor.is_executive:
+        raise ApplicationError(
+            _("The sponsor must be an executive."), field="sponsor", code="sponsor_not_executive"
+        )
+    if project.sponsor_id == project.owner_id:
+        raise ApplicationError(
+            _("The sponsor must be someone other than the owner."),
+            field="sponsor",
+            code="sponsor_is_owner",
+        )
+
+
+def _owner_for(user, owner: Employee | None) -> Employee:
+    """Who owns a new project: administrators and the system name anyone; others themselves."""
+    if user is None or _is_admin(user):
+        if owner is None:
+            mine = user_employee(user)
+            if mine is None:
+                raise ApplicationError(
+                    _("Name the project's owner."), field="owner", code="required"
+                )
+            return mine
+        return owner
+    mine = user_employee(user)
+    if mine is None:
+        raise ApplicationError(
+            _("Your login is not linked to an employee, so you cannot own a project."),
+            field="owner",
+            code="no_employee",
+        )
+    if owner is not None and owner.pk != mine.pk:
+        raise PermissionDeniedError(
+            _("You can create projects only with yourself as the owner."), code="not_owner"
+        )
+    return mine
+
+
+@transaction.atomic
+def project_create(
+    *,
+    user,
+    code: str,
+    title: str,
+    problem: str,
+    start_date: date,
+    due_date: date,
+    owner: Employee | None = None,
+    sponsor: Employee | None = None,
+    root_cause: str = "",
+    priority: str = "medium",
+    departments: list[Department] | None = None,
+    kpi_links: list[dict[str, Any]] | None = None,
+    milestones: list[dict[str, Any]] | None = None,
+) -> Project:
+    """A new project, proposed. ``user`` None is the system (a service-day follow-up)."""
+    project = Project(
+        code=code, title=title, problem=problem, root_cause=root_cause,
+        owner=_owner_for(user, owner), sponsor=sponsor, priority=priority,
+        start_date=start_date, due_date=due_date,
+    )  # fmt: skip
+    validate_and_save(project)
+    _check_people(project)
+    if departments:
+        project.departments.set(departments)
+    for link in kpi_links or []:
+        _link_save(KPILink(project=project), link)
+    for milestone in milestones or []:
+        milestone_save(user=None, milestone=Milestone(project=project), data=milestone)
+    return project
+
+
+@transaction.atomic
+def project_update(
+    *,
+    user,
+    project: Project,
+    data: dict[str, Any],
+    departments: list[Department] | None = None,
+) -> Project:
+    """Change a project's fields (the owner or an administrator). The owner changes only through
+    an administrator; the status only through :func:`project_transition`."""
+    project = (
+        Project.objects.select_for_update().select_related("owner", "sponsor").get(pk=project.pk)
+    )
+    check_can_edit(user, project)
+    fields = list(PROJECT_FIELDS)
+    if "owner" in data and data["owner"] != project.owner:
+        if not _is_admin(user) and user is not None:
+            raise PermissionDeniedError(
+                _("Only an administrator can hand a project to another owner."), code="not_owner"
+            )
+        fields.append("owner")
+    apply_changes(instance=project, fields=fields, data=data)
+    validate_and_save(project)
+    _check_people(project)
+    if departments is not None:
+        project.departments.set(departments)
+    return project
+
+
+def allowed_transitions(project: Project) -> list[str]:
+    return list(TRANSITIONS.get(project.status, {}))
+
+
+def user_transitions(user, project: Project) -> list[str]:
+    """The moves this user may make now (for buttons in the admin)."""
+    return [
+        to
+        for to, who in TRANSITIONS.get(project.status, {}).items()
+        if _is_admin(user)
+        or (who == OWNER and is_owner(user, project))
+        or (who == SPONSOR and is_sponsor(user, project))
+    ]
+
+
+@transaction.atomic
+def project_transition(*, user, project: Project, to: str) -> Project:
+    """Move a project along the flow of SPEC §8: an illegal move is a 409 naming the allowed
+    next states; a legal move by the wrong person a 403."""
+    project = (
+        Project.objects.select_for_update().select_related("owner", "sponsor").get(pk=project.pk)
+    )
+    if to not in Status.values:
+        raise ApplicationError(
+            _("Unknown status %(to)s; use one of: %(statuses)s.")
+            % {"to": to, "statuses": ", ".join(Status.values)},
+            field="to",
+            code="invalid_choice",
+        )
+    allowed = TRANSITIONS.get(project.status, {})
+    if to not in allowed:
+        raise ConflictError(
+            _("A %(status)s project cannot become %(to)s; allowed next: %(allowed)s.")
+            % {
+                "status": project.get_status_display(),
+                "to": Status(to).label,
+                "allowed": ", ".join(allowed) or _("none (the project is closed)"),
+            },
+            field="to",
+            code="illegal_transition",
+        )
+    who = allowed[to]
+    if not _is_admin(user):
+        if who == SPONSOR and not is_sponsor(user, project):
+            raise PermissionDeniedError(
+                _("Only the sponsor of project %(code)s (or an administrator) can make it %(to)s.")
+                % {"code": project.code, "to": Status(to).label},
+                code="not_sponsor",
+            )
+        if who == OWNER and not is_owner(user, project):
+            raise PermissionDeniedError(
+                _("Only the owner of project %(code)s (or an administrator) can make it %(to)s.")
+                % {"code": project.code, "to": Status(to).label},
+                code="not_owner",
+            )
+    project.status = to
+    if to == Status.COMPLETED:
+        project.completed_on = timezone.localdate()
+    project.save(update_fields=["status", "completed_on"])
+    return project
+
+
+# --- KPI links, updates, milestones ------------------------------------------------------------
+
+
+def default_baseline(project: Project, kpi: KPI, department: Department | None):
+    """The latest result of the KPI before the project's start, for the link's scope (the
+    department, or the company), through the KPI selectors."""
+    holder = Holder(Scope.DEPARTMENT, department.pk) if department else Holder.company()
+    return kpi_latest_results([(kpi.pk, holder)], before=project.start_date).get((kpi.pk, holder))
+
+
+def _link_save(link: KPILink, data: dict[str, Any]) -> KPILink:
+    apply_changes(instance=link, fields=("kpi", "department", "baseline", "goal"), data=data)
+    if data.get("baseline") is None and link.kpi_id is not None:
+        latest = default_baseline(link.project, link.kpi, link.department)
+        link.baseline = latest.value if latest else None
+        link.baseline_period = latest.period if latest else ""
+    elif "baseline" in data:
+        link.baseline_period = ""
+    return validate_and_save(link)
+
+
+@transaction.atomic
+def kpi_link_save(*, user, link: KPILink, data: dict[str, Any]) -> KPILink:
+    """Add or change a KPI link; an empty baseline takes the latest result before the start."""
+    check_can_edit(user, link.project)
+    return _link_save(link, data)
+
+
+@transaction.atomic
+def kpi_link_delete(*, user, link: KPILink) -> None:
+    check_can_edit(user, link.project)
+    link.delete()
+
+
+@transaction.atomic
+def update_add(
+    *, user, project: Project, progress_percent: int, note: str = "", date: date | None = None
+) -> Update:
+    """A progress update by the owner; the project's progress is its latest update's."""
+    check_can_edit(user, project)
+    update = Update(
+        project=project,
+        progress_percent=progress_percent,
+        note=note,
+        date=date or timezone.localdate(),
+        author=user,
+    )
+    return validate_and_save(update)
+
+
+@transaction.atomic
+def milestone_save(*, user, milestone: Milestone, data: dict[str, Any]) -> Milestone:
+    check_can_edit(user, milestone.project)
+    apply_changes(instance=milestone, fields=("title", "due_date", "done_on"), data=data)
+    return validate_and_save(milestone)
+
+
+@transaction.atomic
+def milestone_delete(*, user, milestone: Milestone) -> None:
+    check_can_edit(user, milestone.project)
+    milestone.delete()
+
+
+def remind_overdue_project_owners(*, today: date | None = None) -> dict[str, int]:
+    """E-mail each owner of overdue projects one message listing them (SPEC §14). Owners
+    without an e-mail address are counted as skipped. Returns {"sent", "projects", "skipped"}."""
+    from .selectors import projects_overdue  # the selectors read the models this module writes
+
+    today = today or timezone.localdate()
+    by_owner: dict[int, list[Project]] = {}
+    for project in projects_overdue(today):
+        by_owner.setdefault(project.owner_id, []).append(project)
+    messages, skipped = [], 0
+    for projects in by_owner.values():
+        owner = projects[0].owner
+        if not owner.email:
+            skipped += 1
+            continue
+        lines = [
+            _("%(code)s %(title)s — due %(due)s, %(status)s")
+            % {
+                "code": p.code,
+                "title": p.title,
+                "due": p.due_date.isoformat(),
+                "status": p.get_status_display(),
+            }
+            for p in projects
+        ]
+        body = "\n".join(
+            [
+                _("Hello %(name)s,") % {"name": owner.full_name},
+                "",
+                _("These BPI projects you own are past their due date:"),
+                "",
+                *lines,
+                "",
+                _("Post an update with the new plan, or move the due date."),
+            ]
+        )
+        messages.append(
+            EmailMessage(
+                subject=_("cxoffice: %(count)d overdue BPI project(s)") % {"count": len(projects)},
+                body=body,
+                to=[owner.email],
+            )
+        )
+    if messages:
+        get_connection().send_messages(messages)
+    return {
+        "sent": len(messages),
+        "projects": sum(len(p) for p in by_owner.values()),
+        "skipped": skipped,
+    }

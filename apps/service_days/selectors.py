@@ -1,0 +1,74 @@
+"""Reading days of service: lists and the quota compliance report, in fixed numbers of queries."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from django.conf import settings
+from django.db.models import Count, Max, Q, QuerySet
+from django.utils import timezone
+
+from apps.departments.models import Employee
+from apps.kpis.periods import Period
+
+from .models import Quota, ServiceDay
+
+
+def service_day_list() -> QuerySet[ServiceDay]:
+    return ServiceDay.objects.select_related("executive", "department").prefetch_related(
+        "findings__department", "findings__kpi", "findings__bpi_project"
+    )
+
+
+@dataclass(frozen=True)
+class ComplianceRow:
+    executive: Employee
+    required: int  # days owed in the quarter
+    expected: int  # days owed by now: all of them once the quarter is over
+    done: int  # days served in the quarter
+    last_date: date | None  # the last day served, up to the end of the quarter
+    behind: bool  # done < expected
+
+
+def compliance(period: Period, today: date | None = None) -> list[ComplianceRow]:
+    """Each executive employed during the quarter: days required (their override or the company
+    default), done, last day served and whether they are behind. In a quarter still running an
+    executive is behind when below the quota pro rata to the days elapsed (rounded down);
+    afterwards, when below the quota. Three queries."""
+    today = today or timezone.localdate()
+    quotas = dict(Quota.objects.values_list("executive_id", "days_per_quarter"))
+    company = quotas.pop(None, settings.SERVICE_DAYS_PER_QUARTER)
+    executives = (
+        Employee.objects.filter(is_executive=True, hire_date__lte=period.end)
+        .filter(Q(leave_date__isnull=True) | Q(leave_date__gte=period.start))
+        .annotate(
+            done=Count(
+                "service_days",
+                filter=Q(service_days__date__gte=period.start, service_days__date__lte=period.end),
+            ),
+            last_date=Max("service_days__date", filter=Q(service_days__date__lte=period.end)),
+        )
+        .order_by("full_name", "employee_number")
+    )
+    if today > period.end:
+        elapsed = period.days
+    elif today < period.start:
+        elapsed = 0
+    else:
+        elapsed = (today - period.start).days + 1
+    rows = []
+    for executive in executives:
+        required = quotas.get(executive.pk, company)
+        expected = required * elapsed // period.days
+        rows.append(
+            ComplianceRow(
+                executive=executive,
+                required=required,
+                expected=expected,
+                done=executive.done,
+                last_date=executive.last_date,
+                behind=executive.done < expected,
+            )
+        )
+    return rows
