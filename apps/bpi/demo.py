@@ -17,6 +17,8 @@ from apps.kpis.models import KPI
 from . import services
 from .models import Project, Status
 
+DAY = dt.timedelta(days=1)
+
 # code, title, problem, root cause, kpi, department, goal, start (days from today), length (days),
 # the moves to make after creation
 PROJECTS = [
@@ -61,9 +63,9 @@ def load(*, seed: int = 2026) -> dict[str, int]:
             due_date=start_date + dt.timedelta(days=days), departments=[department],
             kpi_links=[{"kpi": kpi, "department": department, "goal": Decimal(goal)}],
             milestones=[
-                {"title": "Measure the current process", "due_date": start_date + dt.timedelta(days=14),
-                 "done_on": start_date + dt.timedelta(days=12) if start < -14 else None},
-                {"title": "Pilot the new process", "due_date": start_date + dt.timedelta(days=days // 2)},
+                {"title": "Measure the current process", "due_date": start_date + DAY * 14,
+                 "done_on": start_date + DAY * 12 if start < -14 else None},
+                {"title": "Pilot the new process", "due_date": start_date + DAY * (days // 2)},
             ],
         )  # fmt: skip
         for to in moves:
