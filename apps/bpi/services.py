@@ -266,7 +266,9 @@ def default_baseline(project: Project, kpi: KPI, department: Department | None):
 
 
 def _link_save(link: KPILink, data: dict[str, Any]) -> KPILink:
-    apply_changes(instance=link, fields=("kpi", "department", "baseline", "goal"), data=data)
+    for field in ("kpi", "department", "baseline", "goal"):
+        if field in data:  # a new link has no KPI yet: no comparing with the old value
+            setattr(link, field, data[field])
     if data.get("baseline") is None and link.kpi_id is not None:
         latest = default_baseline(link.project, link.kpi, link.department)
         link.baseline = latest.value if latest else None

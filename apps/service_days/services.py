@@ -37,8 +37,8 @@ def _is_admin(user) -> bool:
 
 
 def can_edit(user, day: ServiceDay) -> bool:
-    """Executives edit their own days; administrators all."""
-    return _is_admin(user) or (
+    """Executives edit their own days; administrators all (``user`` None: the system)."""
+    return user is None or _is_admin(user) or (
         user is not None and day.executive.user_id is not None and day.executive.user_id == user.pk
     )
 
@@ -54,7 +54,7 @@ def check_can_edit(user, day: ServiceDay) -> None:
 
 def executive_for(user, executive: Employee | None = None) -> Employee:
     """The executive of a new day: the user's own employee record; administrators name anyone."""
-    if _is_admin(user) and executive is not None:
+    if (user is None or _is_admin(user)) and executive is not None:
         chosen = executive
     else:
         chosen = bpi_services.user_employee(user)
