@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "apps.departments",
     "apps.kpis",
     "apps.targets",
+    "apps.feedback",
     "apps.bpi",
     "apps.service_days",
     "apps.bonuses",

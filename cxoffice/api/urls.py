@@ -9,6 +9,7 @@ from rest_framework.routers import DefaultRouter
 from apps.bonuses.urls import router as bonuses_router
 from apps.bpi.urls import router as bpi_router
 from apps.departments.urls import router as departments_router
+from apps.feedback.urls import router as feedback_router
 from apps.kpis.urls import router as kpis_router
 from apps.service_days.urls import router as service_days_router
 from apps.targets.urls import router as targets_router
@@ -16,8 +17,8 @@ from apps.targets.urls import urlpatterns as targets_urls
 
 router = DefaultRouter()
 for app_router in (
-    departments_router, kpis_router, targets_router, bpi_router, service_days_router,
-    bonuses_router,
+    departments_router, kpis_router, targets_router, feedback_router, bpi_router,
+    service_days_router, bonuses_router,
 ):  # fmt: skip
     router.registry.extend(app_router.registry)
 
