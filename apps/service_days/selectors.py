@@ -6,19 +6,49 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.conf import settings
-from django.db.models import Count, Max, Q, QuerySet
+from django.db.models import Count, Max, Prefetch, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from apps.departments.models import Employee
-from apps.kpis.periods import Period
+from apps.kpis.periods import Period, PeriodError, PeriodType
+from cxoffice.errors import ApplicationError
 
-from .models import Quota, ServiceDay
+from .models import Finding, Quota, ServiceDay
+
+
+def finding_list() -> QuerySet[Finding]:
+    return Finding.objects.select_related(
+        "service_day__executive", "department", "kpi", "bpi_project"
+    )
 
 
 def service_day_list() -> QuerySet[ServiceDay]:
+    """Days with their executive, department and findings: two queries for any number of days."""
     return ServiceDay.objects.select_related("executive", "department").prefetch_related(
-        "findings__department", "findings__kpi", "findings__bpi_project"
+        Prefetch(
+            "findings",
+            queryset=Finding.objects.select_related("department", "kpi", "bpi_project"),
+        )
     )
+
+
+def quarter_from_key(key: str | None, *, field: str = "period") -> Period:
+    """The quarter a key such as ``2026-Q4`` names; a missing, bad or non-quarter key is a 400
+    naming ``field``: quotas are counted per quarter."""
+    if not key:
+        raise ApplicationError(_("Give a quarter, such as 2026-Q4."), field=field, code="required")
+    try:
+        period = Period.parse(key)
+    except PeriodError as error:
+        raise ApplicationError(str(error), field=field, code="invalid_period") from error
+    if period.type != PeriodType.QUARTER:
+        raise ApplicationError(
+            _("“%(key)s” is not a quarter; give a quarter, such as 2026-Q4.") % {"key": key},
+            field=field,
+            code="not_quarter",
+        )
+    return period
 
 
 @dataclass(frozen=True)

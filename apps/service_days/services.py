@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.mail import EmailMessage, get_connection
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -38,8 +38,14 @@ def _is_admin(user) -> bool:
 
 def can_edit(user, day: ServiceDay) -> bool:
     """Executives edit their own days; administrators all (``user`` None: the system)."""
-    return user is None or _is_admin(user) or (
-        user is not None and day.executive.user_id is not None and day.executive.user_id == user.pk
+    return (
+        user is None
+        or _is_admin(user)
+        or (
+            user is not None
+            and day.executive.user_id is not None
+            and day.executive.user_id == user.pk
+        )
     )
 
 
@@ -56,6 +62,10 @@ def executive_for(user, executive: Employee | None = None) -> Employee:
     """The executive of a new day: the user's own employee record; administrators name anyone."""
     if (user is None or _is_admin(user)) and executive is not None:
         chosen = executive
+    elif _is_admin(user) and bpi_services.user_employee(user) is None:
+        raise ApplicationError(
+            _("Name the executive who served this day."), field="executive", code="required"
+        )
     else:
         chosen = bpi_services.user_employee(user)
         if chosen is None:
@@ -76,6 +86,35 @@ def executive_for(user, executive: Employee | None = None) -> Employee:
     return chosen
 
 
+def check_day_free(*, executive: Employee, date: date, exclude: int | None = None) -> None:
+    """One day of service per executive and date."""
+    taken = ServiceDay.objects.filter(executive=executive, date=date)
+    if exclude is not None:
+        taken = taken.exclude(pk=exclude)
+    if taken.exists():
+        raise _duplicate_day(executive, date)
+
+
+def _duplicate_day(executive: Employee, day: date) -> ApplicationError:
+    return ApplicationError(
+        _("%(name)s already logged a day of service on %(date)s.")
+        % {"name": executive.full_name, "date": day.isoformat()},
+        field="date",
+        code="duplicate_day",
+    )
+
+
+def _save_day(day: ServiceDay) -> ServiceDay:
+    check_day_free(executive=day.executive, date=day.date, exclude=day.pk)
+    try:
+        # The unique constraint decides under a race; the savepoint keeps the caller's
+        # transaction usable after the refusal.
+        with transaction.atomic():
+            return validate_and_save(day)
+    except IntegrityError as error:
+        raise _duplicate_day(day.executive, day.date) from error
+
+
 @transaction.atomic
 def service_day_create(
     *,
@@ -93,7 +132,7 @@ def service_day_create(
         executive=executive_for(user, executive), date=date, department=department,
         role_played=role_played, hours=hours, customers_served=customers_served, summary=summary,
     )  # fmt: skip
-    validate_and_save(day)
+    _save_day(day)
     for data in findings or []:
         _finding_save(Finding(service_day=day), data)
     return day
@@ -111,7 +150,7 @@ def service_day_update(*, user, day: ServiceDay, data: dict[str, Any]) -> Servic
             code="executive_fixed",
         )
     apply_changes(instance=day, fields=DAY_FIELDS, data=data)
-    return validate_and_save(day)
+    return _save_day(day)
 
 
 @transaction.atomic
@@ -140,6 +179,12 @@ def finding_save(*, user, finding: Finding, data: dict[str, Any]) -> Finding:
 
 @transaction.atomic
 def finding_delete(*, user, finding: Finding) -> None:
+    # Read the follow-up from the row, not from the caller's copy (it may predate a follow-up).
+    finding = (
+        Finding.objects.select_for_update()
+        .select_related("service_day__executive")
+        .get(pk=finding.pk)
+    )
     check_can_edit(user, finding.service_day)
     if finding.follow_up_type != FollowUp.NONE:
         raise ConflictError(
@@ -183,7 +228,7 @@ def finding_follow_up(
     project = bpi_services.project_create(
         user=None,
         code=code or _next_code(today),
-        title=title or finding.description.splitlines()[0][:200],
+        title=title or (finding.description.strip().splitlines() or [""])[0][:200],
         problem=finding.description,
         owner=owner,
         sponsor=executive if owner.pk != executive.pk else None,
