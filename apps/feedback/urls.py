@@ -1,3 +1,7 @@
 from rest_framework.routers import SimpleRouter
 
+from .views import CategoryViewSet, FeedbackViewSet
+
 router = SimpleRouter()
+router.register("feedback", FeedbackViewSet, basename="feedback")
+router.register("feedback-categories", CategoryViewSet, basename="feedback-category")

@@ -1,0 +1,268 @@
+"""Writes to single feedback items: create, edit, triage, move along the status flow, and the
+admin's bulk actions — each refusal an ApplicationError naming the field."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from apps.departments.models import Department, Employee
+from cxoffice.errors import ApplicationError, ConflictError, RowError, RowsError
+from cxoffice.services import apply_changes, validate_and_save
+
+from ..models import (
+    DEFAULT_RESPONSE_HOURS,
+    DONE_STATUSES,
+    Category,
+    Channel,
+    Feedback,
+    ResponseTime,
+    Severity,
+    Status,
+)
+
+# The fields a person edits; status moves only through transitions, resolved_at with them.
+EDITABLE_FIELDS = (
+    "channel", "received_at", "customer_ref", "order_ref", "rating", "text", "category",
+    "department", "severity", "owner", "due_date", "resolution", "kpi", "bpi_project",
+)  # fmt: skip
+CREATE_FIELDS = (*EDITABLE_FIELDS, "source_system", "source_ref")
+
+# status → the statuses it may move to. Resolved items may be reopened (in progress) or closed;
+# a new item may be closed straight away (spam, duplicate); closed is final.
+TRANSITIONS: dict[str, tuple[str, ...]] = {
+    Status.NEW: (Status.TRIAGED, Status.CLOSED),
+    Status.TRIAGED: (Status.IN_PROGRESS, Status.RESOLVED, Status.CLOSED),
+    Status.IN_PROGRESS: (Status.RESOLVED, Status.CLOSED),
+    Status.RESOLVED: (Status.IN_PROGRESS, Status.CLOSED),
+    Status.CLOSED: (),
+}
+
+
+def allowed_transitions(feedback: Feedback) -> list[str]:
+    return list(TRANSITIONS.get(feedback.status, ()))
+
+
+@transaction.atomic
+def feedback_create(**fields: Any) -> Feedback:
+    """A new item (status new). Given a category but no department, the item goes to the
+    category's default department."""
+    feedback = Feedback(**{k: v for k, v in fields.items() if k in CREATE_FIELDS})
+    if feedback.category_id and feedback.department_id is None:
+        feedback.department_id = feedback.category.department_id
+    return validate_and_save(feedback)
+
+
+@transaction.atomic
+def feedback_update(*, feedback: Feedback, data: dict[str, Any]) -> Feedback:
+    if "status" in data and data["status"] != feedback.status:
+        raise ApplicationError(
+            _('Change the status through a transition (POST …/transition/ {"to": …}).'),
+            field="status",
+            code="read_only",
+        )
+    apply_changes(instance=feedback, fields=EDITABLE_FIELDS, data=data)
+    return validate_and_save(feedback)
+
+
+def response_hours(severity: str) -> int:
+    """Hours to resolve an item of this severity: the ResponseTime row, else the default."""
+    row = ResponseTime.objects.filter(severity=severity).values_list("hours", flat=True).first()
+    return row or DEFAULT_RESPONSE_HOURS[Severity(severity)]
+
+
+def due_date_for(received_at: dt.datetime, severity: str) -> dt.date:
+    """The local day on which ``hours`` after receipt falls."""
+    return timezone.localdate(received_at + dt.timedelta(hours=response_hours(severity)))
+
+
+@transaction.atomic
+def feedback_triage(
+    *,
+    feedback: Feedback,
+    category: Category | None = None,
+    department: Department | None = None,
+    owner: Employee | None = None,
+    severity: str | None = None,
+    due_date: dt.date | None = None,
+) -> Feedback:
+    """Route an item: category → responsible department (the category's default unless given)
+    → owner (that department's head unless given) → due date (received + the response time of
+    its severity unless given). A new item becomes triaged; an item already being worked keeps
+    its status (re-routing); resolved and closed items cannot be triaged (409)."""
+    feedback = Feedback.objects.select_for_update().get(pk=feedback.pk)
+    if feedback.status in DONE_STATUSES:
+        raise ConflictError(
+            _("A %(status)s item cannot be triaged; reopen it first.")
+            % {"status": feedback.get_status_display()},
+            field="status",
+            code="illegal_transition",
+        )
+    category = category or feedback.category
+    if category is None:
+        raise ApplicationError(
+            _("Choose a category to triage the item."), field="category", code="required"
+        )
+    if not category.is_active:
+        raise ApplicationError(
+            _("The category %(code)s is no longer in use.") % {"code": category.code},
+            field="category",
+            code="inactive",
+        )
+    department = department or category.department
+    if department is None:
+        raise ApplicationError(
+            _("The category %(code)s has no default department; choose one.")
+            % {"code": category.code},
+            field="department",
+            code="required",
+        )
+    owner = owner or department.head
+    if owner is None:
+        raise ApplicationError(
+            _("The department %(code)s has no head; choose an owner.") % {"code": department.code},
+            field="owner",
+            code="required",
+        )
+    if severity is not None:
+        if severity not in Severity.values:
+            raise ApplicationError(
+                _("Severity must be one of: %(choices)s.")
+                % {"choices": ", ".join(Severity.values)},
+                field="severity",
+                code="invalid_choice",
+            )
+        feedback.severity = severity
+    feedback.category = category
+    feedback.department = department
+    feedback.owner = owner
+    feedback.due_date = due_date or due_date_for(feedback.received_at, feedback.severity)
+    if feedback.status == Status.NEW:
+        feedback.status = Status.TRIAGED
+    return validate_and_save(feedback)
+
+
+def _check_transition(feedback: Feedback, to: str) -> None:
+    if to not in Status.values:
+        raise ApplicationError(
+            _("Unknown status %(to)s; use one of: %(statuses)s.")
+            % {"to": to, "statuses": ", ".join(Status.values)},
+            field="to",
+            code="invalid_choice",
+        )
+    allowed = TRANSITIONS[feedback.status]
+    if to not in allowed:
+        raise ConflictError(
+            _("A %(status)s item cannot become %(to)s; allowed next: %(allowed)s.")
+            % {
+                "status": feedback.get_status_display(),
+                "to": Status(to).label,
+                "allowed": ", ".join(allowed) or _("none (the item is closed)"),
+            },
+            field="to",
+            code="illegal_transition",
+        )
+    if to == Status.TRIAGED and feedback.department_id is None:
+        raise ApplicationError(
+            _("Give the item a responsible department before it is triaged (or triage it)."),
+            field="department",
+            code="required",
+        )
+
+
+def _move(feedback: Feedback, to: str, resolution: str | None) -> None:
+    feedback.status = to
+    if resolution:
+        feedback.resolution = resolution
+    if to == Status.RESOLVED:
+        feedback.resolved_at = timezone.now()
+    elif to == Status.IN_PROGRESS:
+        feedback.resolved_at = None  # reopened
+
+
+@transaction.atomic
+def feedback_transition(*, feedback: Feedback, to: str, resolution: str | None = None) -> Feedback:
+    """Move an item along new → triaged → in_progress → resolved / closed (:data:`TRANSITIONS`).
+    An illegal move is a 409 naming the allowed next states; resolving sets ``resolved_at`` and
+    may record the resolution."""
+    feedback = Feedback.objects.select_for_update().get(pk=feedback.pk)
+    _check_transition(feedback, to)
+    _move(feedback, to, resolution)
+    feedback.save(update_fields=["status", "resolution", "resolved_at"])
+    return feedback
+
+
+@transaction.atomic
+def feedback_bulk_transition(*, feedback_ids: Iterable[int], to: str) -> int:
+    """Move many items at once, all or nothing: any item that cannot move refuses the whole
+    request (RowsError listing each by its item id; 409 when only the flow forbids it)."""
+    items = list(Feedback.objects.select_for_update().filter(pk__in=list(feedback_ids)))
+    errors: list[RowError] = []
+    conflict = True
+    for item in items:
+        try:
+            _check_transition(item, to)
+        except ApplicationError as error:
+            conflict = conflict and isinstance(error, ConflictError)
+            errors.append(RowError(item.pk, error.field, str(error.message), error.code))
+    if errors:
+        raise RowsError(errors, status_code=409 if conflict else 400)
+    for item in items:
+        _move(item, to, None)
+    Feedback.objects.bulk_update(items, ["status", "resolved_at"], batch_size=500)
+    return len(items)
+
+
+@transaction.atomic
+def feedback_bulk_assign_owner(*, feedback_ids: Iterable[int], owner: Employee) -> int:
+    """Give many items one owner; finished (resolved / closed) items are refused as a whole."""
+    ids = list(feedback_ids)
+    done = list(
+        Feedback.objects.filter(pk__in=ids, status__in=DONE_STATUSES).values_list("pk", flat=True)
+    )
+    if done:
+        raise RowsError(
+            [
+                RowError(pk, "owner", _("The item is resolved or closed."), "illegal_transition")
+                for pk in done
+            ],
+            status_code=409,
+        )
+    return Feedback.objects.filter(pk__in=ids).update(owner=owner)
+
+
+@transaction.atomic
+def feedback_from_finding(*, finding: Any) -> Feedback:
+    """Turn a day-of-service finding (SPEC §9) into a feedback item of channel ``service_day``.
+
+    Duck-typed so the feedback app does not depend on the service-days app: the finding needs
+    ``pk``, ``description``, ``category`` (a category code or text), ``severity``,
+    ``department``, ``kpi`` and ``service_day.date``. Calling it again for the same finding
+    returns the item made the first time (source ``service_day`` / ``finding-<id>``). The item is
+    received at noon (local) on the day of service and starts as new, for triage."""
+    source_ref = f"finding-{finding.pk}"
+    existing = Feedback.objects.filter(
+        source_system=Channel.SERVICE_DAY, source_ref=source_ref
+    ).first()
+    if existing is not None:
+        return existing
+    day = finding.service_day.date
+    received_at = timezone.make_aware(dt.datetime.combine(day, dt.time(12)))
+    category = Category.objects.filter(code=finding.category).first() if finding.category else None
+    severity = finding.severity if finding.severity in Severity.values else Severity.MEDIUM
+    return feedback_create(
+        channel=Channel.SERVICE_DAY,
+        received_at=received_at,
+        text=finding.description,
+        category=category,
+        department=finding.department or (category.department if category else None),
+        severity=severity,
+        kpi=finding.kpi,
+        source_system=Channel.SERVICE_DAY,
+        source_ref=source_ref,
+    )
