@@ -10,7 +10,8 @@ from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from apps.kpis.models import Scope
-from apps.kpis.selectors import Holder, kpi_latest_results
+from apps.kpis.periods import Period, PeriodType
+from apps.kpis.selectors import Holder, KPIValue, kpi_latest_results, result_book
 
 from . import calculations
 from .models import CLOSED_STATUSES, KPILink, Project, Status, Update
@@ -62,3 +63,36 @@ def attach_current_values(projects: Iterable[Project]) -> None:
                 latest=after.value if after else None,
                 higher_is_better=link.kpi.higher_is_better,
             )
+
+
+TREND_LENGTH = 8
+
+
+def kpi_link_trends(
+    links: Iterable[KPILink], *, length: int = TREND_LENGTH, today: date | None = None
+) -> dict[int, list[tuple[Period, KPIValue]]]:
+    """The last ``length`` complete periods of each link's KPI, at the KPI's frequency and in
+    the link's scope, keyed by link id — two queries for all the links together."""
+    links = list(links)
+    today = today or timezone.localdate()
+    periods = {
+        link.pk: Period.for_date(today, PeriodType(link.kpi.frequency)).previous().last(length)
+        for link in links
+    }
+    if not links:
+        return {}
+    book = result_book(
+        kpis={link.kpi_id: link.kpi for link in links}.values(),
+        holders={_holder(link) for link in links},
+        periods={p for series in periods.values() for p in series},
+    )
+    return {
+        link.pk: list(
+            zip(
+                periods[link.pk],
+                book.series(link.kpi, _holder(link), periods[link.pk]),
+                strict=True,
+            )
+        )
+        for link in links
+    }

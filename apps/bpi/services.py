@@ -90,14 +90,28 @@ def check_can_edit(user, project: Project) -> None:
         )
 
 
-def _check_people(project: Project) -> None:
-    if project.sponsor_id is None:
+def project_check(
+    *,
+    owner: Employee | None,
+    sponsor: Employee | None,
+    start_date: date | None,
+    due_date: date | None,
+) -> None:
+    """The rules on a project's own fields, for every door to check before writing: the due
+    date is not before the start; the sponsor is an executive other than the owner."""
+    if start_date is not None and due_date is not None and due_date < start_date:
+        raise ApplicationError(
+            _("The due date cannot be before the start date."),
+            field="due_date",
+            code="due_before_start",
+        )
+    if sponsor is None:
         return
-    if not project.sponsor.is_executive:
+    if not sponsor.is_executive:
         raise ApplicationError(
             _("The sponsor must be an executive."), field="sponsor", code="sponsor_not_executive"
         )
-    if project.sponsor_id == project.owner_id:
+    if owner is not None and sponsor.pk == owner.pk:
         raise ApplicationError(
             _("The sponsor must be someone other than the owner."),
             field="sponsor",
@@ -105,7 +119,16 @@ def _check_people(project: Project) -> None:
         )
 
 
-def _owner_for(user, owner: Employee | None) -> Employee:
+def _check_project(project: Project) -> None:
+    project_check(
+        owner=project.owner,
+        sponsor=project.sponsor,
+        start_date=project.start_date,
+        due_date=project.due_date,
+    )
+
+
+def project_owner_for(user, owner: Employee | None) -> Employee:
     """Who owns a new project: administrators and the system name anyone; others themselves."""
     if user is None or _is_admin(user):
         if owner is None:
@@ -150,15 +173,15 @@ def project_create(
     """A new project, proposed. ``user`` None is the system (a service-day follow-up)."""
     project = Project(
         code=code, title=title, problem=problem, root_cause=root_cause,
-        owner=_owner_for(user, owner), sponsor=sponsor, priority=priority,
+        owner=project_owner_for(user, owner), sponsor=sponsor, priority=priority,
         start_date=start_date, due_date=due_date,
     )  # fmt: skip
+    _check_project(project)
     validate_and_save(project)
-    _check_people(project)
     if departments:
         project.departments.set(departments)
-    for link in kpi_links or []:
-        _link_save(KPILink(project=project), link)
+    if kpi_links:
+        _links_replace(project, kpi_links)
     for milestone in milestones or []:
         milestone_save(user=None, milestone=Milestone(project=project), data=milestone)
     return project
@@ -171,9 +194,12 @@ def project_update(
     project: Project,
     data: dict[str, Any],
     departments: list[Department] | None = None,
+    kpi_links: list[dict[str, Any]] | None = None,
 ) -> Project:
     """Change a project's fields (the owner or an administrator). The owner changes only through
-    an administrator; the status only through :func:`project_transition`."""
+    an administrator; the status only through :func:`project_transition`. ``kpi_links``, when
+    given, replaces the project's links (kept where the KPI and scope match). A new start date
+    refreshes the baselines that were defaulted from the results."""
     project = (
         Project.objects.select_for_update().select_related("owner", "sponsor").get(pk=project.pk)
     )
@@ -185,12 +211,39 @@ def project_update(
                 _("Only an administrator can hand a project to another owner."), code="not_owner"
             )
         fields.append("owner")
-    apply_changes(instance=project, fields=fields, data=data)
+    changed = apply_changes(instance=project, fields=fields, data=data)
+    _check_project(project)
     validate_and_save(project)
-    _check_people(project)
     if departments is not None:
         project.departments.set(departments)
+    if kpi_links is not None:
+        _links_replace(project, kpi_links)
+    if "start_date" in changed:
+        for link in project.kpi_links.select_related("kpi", "department"):
+            if link.baseline is None or link.baseline_period:
+                link.project = project
+                _link_save(link, {"baseline": None})
     return project
+
+
+def can_delete(user, project: Project) -> bool:
+    """Administrators delete any project; owners their own while it is only proposed (once
+    approved it is history: cancel it instead)."""
+    return _is_admin(user) or (is_owner(user, project) and project.status == Status.PROPOSED)
+
+
+@transaction.atomic
+def project_delete(*, user, project: Project) -> None:
+    if not _is_admin(user):
+        check_can_edit(user, project)
+        if project.status != Status.PROPOSED:
+            raise ConflictError(
+                _("Project %(code)s is %(status)s: cancel it instead of deleting it.")
+                % {"code": project.code, "status": project.get_status_display()},
+                field="status",
+                code="not_proposed",
+            )
+    project.delete()
 
 
 def allowed_transitions(project: Project) -> list[str]:
@@ -266,16 +319,62 @@ def default_baseline(project: Project, kpi: KPI, department: Department | None):
 
 
 def _link_save(link: KPILink, data: dict[str, Any]) -> KPILink:
+    """Save a link; a baseline left empty (or given as null) is the latest result before the
+    project's start, and such a defaulted baseline follows a change of the KPI or scope."""
+    changed = []
     for field in ("kpi", "department", "baseline", "goal"):
-        if field in data:  # a new link has no KPI yet: no comparing with the old value
-            setattr(link, field, data[field])
-    if data.get("baseline") is None and link.kpi_id is not None:
+        if field not in data:
+            continue
+        # Compared by id: a new link has no KPI yet to fetch.
+        attname = KPILink._meta.get_field(field).attname
+        value = data[field]
+        new = value.pk if field in ("kpi", "department") and value is not None else value
+        if getattr(link, attname) != new:
+            changed.append(field)
+        setattr(link, field, value)
+    moved = {"kpi", "department"} & set(changed) and link.baseline_period
+    if moved and "baseline" not in changed:
+        link.baseline = None
+    if link.baseline is None and link.kpi_id is not None:
         latest = default_baseline(link.project, link.kpi, link.department)
         link.baseline = latest.value if latest else None
         link.baseline_period = latest.period if latest else ""
-    elif "baseline" in data:
-        link.baseline_period = ""
+    elif "baseline" in changed:
+        link.baseline_period = ""  # given by hand
     return validate_and_save(link)
+
+
+def check_kpi_links(rows: list[dict[str, Any]]) -> None:
+    """A project links each KPI once per scope (a department, or the company)."""
+    seen = set()
+    for row in rows:
+        kpi, department = row.get("kpi"), row.get("department")
+        key = (kpi.pk if kpi else None, department.pk if department else None)
+        if key in seen:
+            raise ApplicationError(
+                _("KPI %(kpi)s is linked twice for %(scope)s.")
+                % {"kpi": kpi.code, "scope": department.code if department else _("the company")},
+                field="kpi_links",
+                code="duplicate_link",
+            )
+        seen.add(key)
+
+
+def _links_replace(project: Project, rows: list[dict[str, Any]]) -> None:
+    """Make the project's links exactly ``rows``: a link of the same KPI and scope is updated in
+    place (a row without ``baseline`` keeps the link's), others are created, and links not
+    listed are deleted."""
+    check_kpi_links(rows)
+    existing = {(link.kpi_id, link.department_id): link for link in project.kpi_links.all()}
+    keep = set()
+    for row in rows:
+        department = row.get("department")
+        key = (row["kpi"].pk, department.pk if department else None)
+        link = existing.get(key) or KPILink(project=project)
+        link.project = project
+        _link_save(link, row)
+        keep.add(link.pk)
+    project.kpi_links.exclude(pk__in=keep).delete()
 
 
 @transaction.atomic
