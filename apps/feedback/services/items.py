@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from apps.departments.models import Department, Employee
-from cxoffice.errors import ApplicationError, ConflictError, RowError, RowsError
+from cxoffice.errors import ApplicationError, ConflictError, RowError
 from cxoffice.services import apply_changes, validate_and_save
 
 from ..models import (
@@ -42,6 +42,26 @@ TRANSITIONS: dict[str, tuple[str, ...]] = {
     Status.RESOLVED: (Status.IN_PROGRESS, Status.CLOSED),
     Status.CLOSED: (),
 }
+
+
+class ItemsError(ApplicationError):
+    """A bulk action refused as a whole because of the listed items (by id); nothing changed."""
+
+    def __init__(self, errors: list[RowError], *, status_code: int = 400) -> None:
+        first = errors[0]
+        super().__init__(
+            _("Item #%(id)s: %(detail)s (%(count)s items refused; nothing was changed).")
+            % {"id": first.index, "detail": first.detail, "count": len(errors)},
+            field=first.field,
+            code=first.code,
+        )
+        self.errors = errors
+        self.status_code = status_code
+
+    def as_dict(self) -> dict:
+        errors = [{"id": e.index, "field": e.field, "detail": e.detail, "code": e.code}
+                  for e in self.errors]  # fmt: skip
+        return {**super().as_dict(), "errors": errors}
 
 
 def allowed_transitions(feedback: Feedback) -> list[str]:
@@ -200,7 +220,7 @@ def feedback_transition(*, feedback: Feedback, to: str, resolution: str | None =
 @transaction.atomic
 def feedback_bulk_transition(*, feedback_ids: Iterable[int], to: str) -> int:
     """Move many items at once, all or nothing: any item that cannot move refuses the whole
-    request (RowsError listing each by its item id; 409 when only the flow forbids it)."""
+    request (:class:`ItemsError` listing each by its id; 409 when only the flow forbids it)."""
     items = list(Feedback.objects.select_for_update().filter(pk__in=list(feedback_ids)))
     errors: list[RowError] = []
     conflict = True
@@ -211,7 +231,7 @@ def feedback_bulk_transition(*, feedback_ids: Iterable[int], to: str) -> int:
             conflict = conflict and isinstance(error, ConflictError)
             errors.append(RowError(item.pk, error.field, str(error.message), error.code))
     if errors:
-        raise RowsError(errors, status_code=409 if conflict else 400)
+        raise ItemsError(errors, status_code=409 if conflict else 400)
     for item in items:
         _move(item, to, None)
     Feedback.objects.bulk_update(items, ["status", "resolved_at"], batch_size=500)
@@ -226,7 +246,7 @@ def feedback_bulk_assign_owner(*, feedback_ids: Iterable[int], owner: Employee) 
         Feedback.objects.filter(pk__in=ids, status__in=DONE_STATUSES).values_list("pk", flat=True)
     )
     if done:
-        raise RowsError(
+        raise ItemsError(
             [
                 RowError(pk, "owner", _("The item is resolved or closed."), "illegal_transition")
                 for pk in done
