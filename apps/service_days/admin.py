@@ -133,7 +133,7 @@ class FindingInline(admin.TabularInline):
     fields = ["description", "category", "severity", "department", "kpi", "follow_up_type",
               "bpi_project_link", "follow_up_button"]  # fmt: skip
     readonly_fields = ["follow_up_type", "bpi_project_link", "follow_up_button"]
-    extra = 0
+    extra = 1
     can_edit_day = False  # set per request (the admin builds its inlines afresh for each)
 
     def get_queryset(self, request):

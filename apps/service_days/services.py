@@ -141,7 +141,11 @@ def service_day_create(
 @transaction.atomic
 def service_day_update(*, user, day: ServiceDay, data: dict[str, Any]) -> ServiceDay:
     """Change a day's fields; its executive never changes (log a new day instead)."""
-    day = ServiceDay.objects.select_for_update().select_related("executive").get(pk=day.pk)
+    day = (
+        ServiceDay.objects.select_for_update(of=("self",))
+        .select_related("executive")
+        .get(pk=day.pk)
+    )
     check_can_edit(user, day)
     if "executive" in data and data["executive"] is not None and data["executive"] != day.executive:
         raise ApplicationError(
@@ -181,7 +185,7 @@ def finding_save(*, user, finding: Finding, data: dict[str, Any]) -> Finding:
 def finding_delete(*, user, finding: Finding) -> None:
     # Read the follow-up from the row, not from the caller's copy (it may predate a follow-up).
     finding = (
-        Finding.objects.select_for_update()
+        Finding.objects.select_for_update(of=("self",))
         .select_related("service_day__executive")
         .get(pk=finding.pk)
     )
@@ -202,7 +206,7 @@ def finding_follow_up(
 ) -> Finding:  # fmt: skip
     """Turn a finding into a BPI project (proposed), linked both ways. Once only (409)."""
     finding = (
-        Finding.objects.select_for_update()
+        Finding.objects.select_for_update(of=("self",))
         .select_related("service_day__executive", "department__head")
         .get(pk=finding.pk)
     )
