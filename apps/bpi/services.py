@@ -201,7 +201,9 @@ def project_update(
     given, replaces the project's links (kept where the KPI and scope match). A new start date
     refreshes the baselines that were defaulted from the results."""
     project = (
-        Project.objects.select_for_update().select_related("owner", "sponsor").get(pk=project.pk)
+        Project.objects.select_for_update(of=("self",))
+        .select_related("owner", "sponsor")
+        .get(pk=project.pk)
     )
     check_can_edit(user, project)
     fields = list(PROJECT_FIELDS)
@@ -266,7 +268,9 @@ def project_transition(*, user, project: Project, to: str) -> Project:
     """Move a project along the flow of SPEC §8: an illegal move is a 409 naming the allowed
     next states; a legal move by the wrong person a 403."""
     project = (
-        Project.objects.select_for_update().select_related("owner", "sponsor").get(pk=project.pk)
+        Project.objects.select_for_update(of=("self",))
+        .select_related("owner", "sponsor")
+        .get(pk=project.pk)
     )
     if to not in Status.values:
         raise ApplicationError(

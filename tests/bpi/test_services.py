@@ -6,6 +6,7 @@ from decimal import Decimal as D
 
 import pytest
 from django.core import mail
+from django.db.models import F
 from django.utils import timezone
 
 from apps.bpi import selectors, services
@@ -29,6 +30,7 @@ from tests.factories import (
 pytestmark = pytest.mark.django_db
 
 TODAY = timezone.localdate()
+COMPANY_FIRST = F("department").asc(nulls_first=True)
 
 
 @pytest.fixture
@@ -247,7 +249,7 @@ def test_the_baseline_defaults_to_the_latest_result_before_the_start(people, lat
         people["owner"], start_date=dt.date(2026, 1, 15),
         kpi_links=[{"kpi": kpi, "goal": D(5)}, {"kpi": kpi, "department": logistics, "goal": D(6)}],
     )  # fmt: skip
-    company, department = project.kpi_links.order_by("department")
+    company, department = project.kpi_links.order_by(COMPANY_FIRST)
     # Company: 2025-12 (2026-01 ends after the start and is ignored).
     assert (company.baseline, company.baseline_period) == (D(11), "2025-12")
     # Logistics: its own 2025-10 result, not support's later one nor the company's.
@@ -261,7 +263,7 @@ def test_a_given_baseline_wins_and_no_result_leaves_it_empty(people, late_rate):
         kpi_links=[{"kpi": kpi, "goal": D(5), "baseline": D("10.5")},
                    {"kpi": kpi, "department": support, "goal": D(2)}],
     )  # fmt: skip
-    given, empty = project.kpi_links.order_by("department")
+    given, empty = project.kpi_links.order_by(COMPANY_FIRST)
     assert (given.baseline, given.baseline_period) == (D("10.5"), "")
     assert (empty.baseline, empty.baseline_period) == (None, "")
 
@@ -276,7 +278,7 @@ def test_a_new_start_date_refreshes_defaulted_baselines_only(people, late_rate):
     services.project_update(
         user=people["owner"], project=project, data={"start_date": dt.date(2025, 12, 10)}
     )
-    company, department = project.kpi_links.order_by("department")
+    company, department = project.kpi_links.order_by(COMPANY_FIRST)
     assert (company.baseline, company.baseline_period) == (D(12), "2025-11")
     assert department.baseline == D(15)
 
