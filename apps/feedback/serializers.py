@@ -9,7 +9,7 @@ from apps.departments.models import Department, Employee
 from apps.kpis.models import KPI
 from cxoffice.api.fields import CodeRelatedField
 
-from .models import RATING_MAX, RATING_MIN, Category, ColumnMapping, Feedback, Status
+from .models import RATING_MAX, RATING_MIN, Category, ColumnMapping, Feedback
 
 
 class FeedbackSerializer(serializers.ModelSerializer):
@@ -35,6 +35,10 @@ class FeedbackSerializer(serializers.ModelSerializer):
         min_value=RATING_MIN, max_value=RATING_MAX, allow_null=True, required=False
     )
     is_overdue = serializers.BooleanField(read_only=True)
+    # A plain string in the schema: "status" enums of BPI projects and bonus runs differ.
+    status = serializers.CharField(
+        read_only=True, help_text=_("new, triaged, in_progress, resolved or closed")
+    )
 
     class Meta:
         model = Feedback
@@ -63,7 +67,9 @@ class CategorySerializer(serializers.ModelSerializer):
 
 
 class TransitionSerializer(serializers.Serializer):
-    to = serializers.ChoiceField(choices=Status.choices, help_text=_("the status to move to"))
+    # Plain strings in the schema: the status choice set is named once (the feedback's field);
+    # the service refuses an unknown status with the list of statuses.
+    to = serializers.CharField(help_text=_("new, triaged, in_progress, resolved or closed"))
     resolution = serializers.CharField(required=False, allow_blank=True)
 
 
