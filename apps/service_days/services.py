@@ -107,12 +107,14 @@ def _duplicate_day(executive: Employee, day: date) -> ApplicationError:
 def _save_day(day: ServiceDay) -> ServiceDay:
     check_day_free(executive=day.executive, date=day.date, exclude=day.pk)
     try:
-        # The unique constraint decides under a race; the savepoint keeps the caller's
-        # transaction usable after the refusal.
+        # Under a race the other day may appear after the check above: the model's unique
+        # check or the database's constraint then refuses it. The savepoint keeps the caller's
+        # transaction usable for the refusal.
         with transaction.atomic():
             return validate_and_save(day)
-    except IntegrityError as error:
-        raise _duplicate_day(day.executive, day.date) from error
+    except (IntegrityError, ApplicationError):
+        check_day_free(executive=day.executive, date=day.date, exclude=day.pk)
+        raise
 
 
 @transaction.atomic

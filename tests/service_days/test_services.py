@@ -1,10 +1,12 @@
 """Days of service through the services and selectors: quota compliance, follow-ups, reminders."""
 
 import datetime as dt
+import threading
 from decimal import Decimal
 
 import pytest
 from django.core import mail
+from django.db import connection
 
 from apps.bpi.models import Project, Status
 from apps.kpis.periods import Period
@@ -207,3 +209,36 @@ def test_reminders_go_only_to_executives_behind():
     assert [message.to for message in mail.outbox] == [["behind@example.com"]]
     assert "1 of 2" in mail.outbox[0].body
     assert "2026-Q4" in mail.outbox[0].subject
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_same_day_logged_twice_at_once_gives_one_day_and_a_refusal():
+    if connection.vendor != "postgresql":
+        pytest.skip("real concurrent connections need PostgreSQL (SQLite serialises writers)")
+    executive = ExecutiveFactory()
+    department = DepartmentFactory()
+    barrier = threading.Barrier(2)
+    outcomes = []
+
+    def log():
+        try:
+            barrier.wait(timeout=10)
+            services.service_day_create(
+                user=executive.user, date=dt.date(2026, 11, 2), department=department,
+                role_played="picker", hours=Decimal(4),
+            )  # fmt: skip
+            outcomes.append("created")
+        except ApplicationError as error:
+            outcomes.append(error.code)
+        except Exception as error:  # a 500 in the API: reported by the assertion below
+            outcomes.append(repr(error))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=log) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sorted(outcomes) == ["created", "duplicate_day"]
+    assert ServiceDay.objects.filter(executive=executive).count() == 1
