@@ -177,3 +177,17 @@ def test_feedback_from_a_service_day_finding(catalog):
     assert timezone.localdate(item.received_at) == dt.date(2026, 11, 18)
     assert services.feedback_from_finding(finding=finding).pk == item.pk
     assert Feedback.objects.count() == 1
+
+
+def test_overdue_owners_are_reminded(catalog, mailoutbox):
+    today = timezone.localdate()
+    owner = EmployeeFactory(email="olga@example.com", full_name="Olga")
+    FeedbackFactory.create_batch(
+        2, owner=owner, due_date=today - dt.timedelta(days=2), text="Still no refund"
+    )
+    FeedbackFactory(owner=None, due_date=today - dt.timedelta(days=2))
+    FeedbackFactory(owner=owner, due_date=today)  # not overdue yet
+    summary = services.remind_overdue_feedback_owners()
+    assert summary == {"sent": 1, "items": 3, "skipped": 1}
+    assert mailoutbox[0].to == ["olga@example.com"]
+    assert mailoutbox[0].body.count("Still no refund") == 2

@@ -20,6 +20,7 @@ from .items import (
     feedback_transition,
     feedback_triage,
     feedback_update,
+    remind_overdue_feedback_owners,
     response_hours,
 )
 from .rows import (
@@ -55,5 +56,6 @@ __all__ = [
     "feedback_update",
     "mapped_rows",
     "read_table",
+    "remind_overdue_feedback_owners",
     "response_hours",
 ]  # fmt: skip

@@ -286,3 +286,58 @@ def feedback_from_finding(*, finding: Any) -> Feedback:
         source_system=Channel.SERVICE_DAY,
         source_ref=source_ref,
     )
+
+
+def remind_overdue_feedback_owners(*, today: dt.date | None = None) -> dict[str, int]:
+    """E-mail each owner of overdue feedback items one message listing them (SPEC §14); items
+    without an owner, and owners without an e-mail address, are counted as skipped. Returns
+    ``{"sent", "items", "skipped"}``."""
+    from django.core.mail import EmailMessage, get_connection
+
+    from ..selectors import feedback_overdue  # the selectors read the models this module writes
+
+    by_owner: dict[int | None, list[Feedback]] = {}
+    for item in feedback_overdue(today):
+        by_owner.setdefault(item.owner_id, []).append(item)
+    messages, skipped = [], len(by_owner.pop(None, []))
+    for items in by_owner.values():
+        owner = items[0].owner
+        if not owner.email:
+            skipped += len(items)
+            continue
+        lines = [
+            _("#%(id)s %(category)s — due %(due)s, %(status)s: %(text)s")
+            % {
+                "id": item.pk,
+                "category": item.category.code if item.category else "—",
+                "due": item.due_date.isoformat(),
+                "status": item.get_status_display(),
+                "text": (item.text or "").strip()[:100],
+            }
+            for item in items
+        ]
+        body = "\n".join(
+            [
+                _("Hello %(name)s,") % {"name": owner.full_name},
+                "",
+                _("These customer feedback items you own are past their due date:"),
+                "",
+                *lines,
+                "",
+                _("Resolve them, or agree a new due date with the customer-service lead."),
+            ]
+        )
+        messages.append(
+            EmailMessage(
+                subject=_("cxoffice: %(count)d overdue feedback item(s)") % {"count": len(items)},
+                body=body,
+                to=[owner.email],
+            )
+        )
+    if messages:
+        get_connection().send_messages(messages)
+    return {
+        "sent": len(messages),
+        "items": sum(len(i) for i in by_owner.values()) + skipped,
+        "skipped": skipped,
+    }
