@@ -2,10 +2,12 @@
 object rules, baselines, overdue, progress, impact and the reminders."""
 
 import datetime as dt
+import threading
 from decimal import Decimal as D
 
 import pytest
 from django.core import mail
+from django.db import connection
 from django.db.models import F
 from django.utils import timezone
 
@@ -402,3 +404,34 @@ def test_links_are_kept_once_per_kpi_and_scope_in_the_database(people, late_rate
             user=people["owner"], link=KPILink(project=project), data={"kpi": kpi, "goal": D(4)}
         )
     assert project.kpi_links.count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_moves_at_once_give_one_move_and_a_409():
+    if connection.vendor != "postgresql":
+        pytest.skip("real concurrent connections need PostgreSQL (SQLite serialises writers)")
+    owner = EmployeeFactory(user=UserFactory())
+    project = ProjectFactory(owner=owner, status=Status.IN_PROGRESS)
+    barrier = threading.Barrier(2)
+    outcomes = []
+
+    def move(to):
+        try:
+            barrier.wait(timeout=10)
+            services.project_transition(user=owner.user, project=project, to=to)
+            outcomes.append(to)
+        except ApplicationError as error:
+            outcomes.append(error.code)
+        except Exception as error:  # a 500 in the API: reported by the assertion below
+            outcomes.append(repr(error))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=move, args=(to,)) for to in ("completed", "on_hold")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert "illegal_transition" in outcomes, outcomes
+    [done] = [o for o in outcomes if o != "illegal_transition"]
+    assert Project.objects.get().status == done
