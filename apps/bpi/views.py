@@ -1,6 +1,7 @@
 """The BPI API: projects, their status flow, progress updates and milestones. Every rule (who
 edits, who approves, the flow, the dates) is the services'; these views only read and call."""
 
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
@@ -98,7 +99,7 @@ class ProjectViewSet(viewsets.ModelViewSet):
 
 
 PROJECT_PARAMETER = OpenApiParameter(
-    "project_pk", OpenApiTypes.INT, OpenApiParameter.PATH, description="BPI project id"
+    "project_pk", OpenApiTypes.INT, OpenApiParameter.PATH, description=_("BPI project id")
 )
 
 
