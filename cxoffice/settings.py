@@ -56,10 +56,12 @@ INSTALLED_APPS = [
     "apps.departments",
     "apps.kpis",
     "apps.targets",
+    "apps.records",
     "apps.feedback",
     "apps.bpi",
     "apps.service_days",
     "apps.bonuses",
+    "apps.reviews",
 ]
 
 MIDDLEWARE = [
@@ -158,7 +160,21 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "apps.service_days.tasks.remind_behind_quota",
         "schedule": crontab(hour=7, minute=5, day_of_week="mon"),
     },
+    "remind-overdue-feedback": {  # e-mails each owner of overdue feedback items
+        "task": "apps.feedback.tasks.remind_overdue_feedback",
+        "schedule": crontab(hour=7, minute=10, day_of_week="mon-fri"),
+    },
+    "compute-last-weeks-kpis": {  # KPI results of last ISO week from the loaded CX records
+        "task": "apps.records.tasks.compute_last_week",
+        "schedule": crontab(hour=5, minute=0, day_of_week="mon"),
+    },
+    "weekly-business-review": {  # builds, stores and e-mails last week's review
+        "task": "apps.reviews.tasks.build_and_send_last_week",
+        "schedule": crontab(hour=6, minute=0, day_of_week="mon"),
+    },
 }
+# Who receives the weekly business review by e-mail (comma-separated addresses).
+WEEKLY_REVIEW_RECIPIENTS = env.list("WEEKLY_REVIEW_RECIPIENTS", default=[])
 
 # --- Days of service: the quota per executive and quarter when no quota row says otherwise.
 SERVICE_DAYS_PER_QUARTER = env.int("SERVICE_DAYS_PER_QUARTER", default=2)
