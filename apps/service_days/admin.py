@@ -42,7 +42,32 @@ def project_link(project, site_name: str = "admin"):
     return format_html('<a href="{}">{}</a>', url, project.code)
 
 
+def feedback_link(item, site_name: str = "admin"):
+    """The feedback item's number, linked to its admin page."""
+    if item is None:
+        return "–"
+    label = gettext("feedback item #%(id)s") % {"id": item.pk}
+    try:
+        url = reverse("admin:feedback_feedback_change", args=[item.pk], current_app=site_name)
+    except NoReverseMatch:
+        return label
+    return format_html('<a href="{}">{}</a>', url, label)
+
+
+def follow_up_link(finding: Finding, site_name: str = "admin"):
+    """What the finding was raised as: its BPI project or its feedback item, linked."""
+    if finding.follow_up_type == FollowUp.FEEDBACK:
+        return feedback_link(finding.feedback, site_name)
+    return project_link(finding.bpi_project, site_name)
+
+
 def follow_up_message(finding: Finding, site_name: str = "admin"):
+    if finding.follow_up_type == FollowUp.FEEDBACK:
+        return format_html(
+            "{} {}",
+            gettext("Finding “%(finding)s” is now") % {"finding": str(finding)[:60]},
+            feedback_link(finding.feedback, site_name),
+        )
     return format_html(
         "{} {}",
         gettext("Finding “%(finding)s” is now BPI project") % {"finding": str(finding)[:60]},
@@ -131,13 +156,13 @@ class FindingInline(admin.TabularInline):
     model = Finding
     formset = FindingFormSet
     fields = ["description", "category", "severity", "department", "kpi", "follow_up_type",
-              "bpi_project_link", "follow_up_button"]  # fmt: skip
-    readonly_fields = ["follow_up_type", "bpi_project_link", "follow_up_button"]
+              "follow_up_link", "follow_up_button"]  # fmt: skip
+    readonly_fields = ["follow_up_type", "follow_up_link", "follow_up_button"]
     extra = 1
     can_edit_day = False  # set per request (the admin builds its inlines afresh for each)
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("bpi_project")
+        return super().get_queryset(request).select_related("bpi_project", "feedback")
 
     def get_formset(self, request, obj=None, **kwargs):
         self.can_edit_day = (
@@ -159,21 +184,24 @@ class FindingInline(admin.TabularInline):
     def has_delete_permission(self, request, obj=None):
         return super().has_delete_permission(request, obj) and self._editable(request, obj)
 
-    @admin.display(description=_("BPI project"))
-    def bpi_project_link(self, finding):
-        return project_link(finding.bpi_project, self.admin_site.name) if finding.pk else "–"
+    @admin.display(description=_("raised as"))
+    def follow_up_link(self, finding):
+        return follow_up_link(finding, self.admin_site.name) if finding.pk else "–"
 
     @admin.display(description=_("follow up"))
     def follow_up_button(self, finding):
         if not (finding.pk and self.can_edit_day and finding.follow_up_type == FollowUp.NONE):
             return ""
+        button = '<button type="submit" class="button" name="{}" value="{}" title="{}">{}</button>'
         return format_html(
-            '<button type="submit" class="button" name="_follow_up" value="{}" title="{}">{}'
-            "</button>",
-            finding.pk,
+            button + " " + button,
+            "_follow_up", finding.pk,
             gettext("Saves this page, then proposes a BPI project from the finding."),
             gettext("Turn into BPI project"),
-        )
+            "_follow_up_feedback", finding.pk,
+            gettext("Saves this page, then adds the finding to the voice of the customer."),
+            gettext("Turn into feedback item"),
+        )  # fmt: skip
 
 
 @admin.register(ServiceDay)
@@ -251,14 +279,18 @@ class ServiceDayAdmin(RefusalsAsMessages, admin.ModelAdmin):
         services.service_day_delete(user=request.user, day=obj)
 
     def response_change(self, request, obj):
-        if "_follow_up" not in request.POST:
+        to = {"_follow_up": FollowUp.BPI_PROJECT, "_follow_up_feedback": FollowUp.FEEDBACK}
+        chosen = next((name for name in to if name in request.POST), None)
+        if chosen is None:
             return super().response_change(request, obj)
-        finding = obj.findings.filter(pk=request.POST["_follow_up"]).first()
+        finding = obj.findings.filter(pk=request.POST[chosen]).first()
         if finding is None:
             self.message_user(request, gettext("That finding is not on this day."), messages.ERROR)
         else:
             try:
-                finding = services.finding_follow_up(user=request.user, finding=finding)
+                finding = services.finding_follow_up(
+                    user=request.user, finding=finding, to=to[chosen]
+                )
             except ApplicationError as error:
                 self.message_user(request, str(error.message), level=messages.ERROR)
             else:
@@ -274,24 +306,25 @@ class FindingAdmin(RefusalsAsMessages, admin.ModelAdmin):
     """Every finding of every day, to triage and follow up; findings are written on their day."""
 
     list_display = ["description_short", "service_day", "severity", "category", "department",
-                    "kpi", "follow_up_type", "bpi_project_link"]  # fmt: skip
+                    "kpi", "follow_up_type", "follow_up_link"]  # fmt: skip
     list_filter = ["severity", "follow_up_type", "department"]
-    search_fields = ["description", "category", "service_day__executive__full_name"]
+    search_fields = ["description", "category__code", "category__name",
+                     "service_day__executive__full_name"]  # fmt: skip
     fields = ["service_day", "description", "category", "severity", "department", "kpi",
-              "follow_up_type", "bpi_project_link"]  # fmt: skip
+              "follow_up_type", "follow_up_link"]  # fmt: skip
     readonly_fields = fields
-    actions = ["follow_up"]
+    actions = ["follow_up", "follow_up_feedback"]
 
     def get_queryset(self, request):
-        return selectors.finding_list().select_related("service_day__department")
+        return selectors.finding_list().select_related("service_day__department", "feedback")
 
     @admin.display(description=_("description"), ordering="description")
     def description_short(self, finding):
         return str(finding)
 
-    @admin.display(description=_("BPI project"))
-    def bpi_project_link(self, finding):
-        return project_link(finding.bpi_project, self.admin_site.name)
+    @admin.display(description=_("raised as"))
+    def follow_up_link(self, finding):
+        return follow_up_link(finding, self.admin_site.name)
 
     def has_add_permission(self, request):
         return False
@@ -318,9 +351,16 @@ class FindingAdmin(RefusalsAsMessages, admin.ModelAdmin):
 
     @admin.action(description=_("Turn into BPI project"), permissions=["follow_up"])
     def follow_up(self, request, queryset):
+        self._follow_up(request, queryset, FollowUp.BPI_PROJECT)
+
+    @admin.action(description=_("Turn into feedback item"), permissions=["follow_up"])
+    def follow_up_feedback(self, request, queryset):
+        self._follow_up(request, queryset, FollowUp.FEEDBACK)
+
+    def _follow_up(self, request, queryset, to: str) -> None:
         for finding in queryset:
             try:
-                finding = services.finding_follow_up(user=request.user, finding=finding)
+                finding = services.finding_follow_up(user=request.user, finding=finding, to=to)
             except ApplicationError as error:
                 self.message_user(
                     request,

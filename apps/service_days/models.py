@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from apps.bpi.models import Project
 from apps.departments.models import Department, Employee
+from apps.feedback.models import Category, Feedback
 from apps.kpis.models import KPI
 
 
@@ -79,7 +80,12 @@ class Finding(models.Model):
         related_name="findings",
     )  # fmt: skip
     description = models.TextField(_("description"))
-    category = models.CharField(_("category"), max_length=50, blank=True)
+    category = models.ForeignKey(
+        Category, verbose_name=_("category"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("From the voice-of-the-customer taxonomy; it names the usual responsible "
+                    "department."),
+    )  # fmt: skip
     severity = models.CharField(
         _("severity"), max_length=10, choices=Severity.choices, default=Severity.MEDIUM
     )
@@ -94,6 +100,10 @@ class Finding(models.Model):
     follow_up_type = models.CharField(
         _("follow-up"), max_length=12, choices=FollowUp.choices, default=FollowUp.NONE,
         editable=False,
+    )  # fmt: skip
+    feedback = models.ForeignKey(
+        Feedback, verbose_name=_("feedback item"), null=True, blank=True, editable=False,
+        on_delete=models.PROTECT, related_name="findings",
     )  # fmt: skip
     bpi_project = models.ForeignKey(
         Project, verbose_name=_("BPI project"), null=True, blank=True, editable=False,

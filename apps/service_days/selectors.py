@@ -19,7 +19,7 @@ from .models import Finding, Quota, ServiceDay
 
 def finding_list() -> QuerySet[Finding]:
     return Finding.objects.select_related(
-        "service_day__executive", "department", "kpi", "bpi_project"
+        "service_day__executive", "department", "kpi", "bpi_project", "category"
     )
 
 
@@ -28,7 +28,7 @@ def service_day_list() -> QuerySet[ServiceDay]:
     return ServiceDay.objects.select_related("executive", "department").prefetch_related(
         Prefetch(
             "findings",
-            queryset=Finding.objects.select_related("department", "kpi", "bpi_project"),
+            queryset=Finding.objects.select_related("department", "kpi", "bpi_project", "category"),
         )
     )
 

@@ -2,11 +2,10 @@
 employee number, KPIs by code (integers are ids); a finding's BPI project is its code."""
 
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from apps.departments.models import Department, Employee
+from apps.feedback.models import Category
 from apps.kpis.models import KPI
 from cxoffice.api.fields import CodeRelatedField, PlainDecimalField
 
@@ -21,8 +20,12 @@ class FindingSerializer(serializers.ModelSerializer):
     kpi = CodeRelatedField(
         slug_field="code", queryset=KPI.objects.all(), required=False, allow_null=True
     )
-    feedback = serializers.SerializerMethodField(
-        help_text=_("The feedback item raised from this finding (not available yet: null).")
+    category = CodeRelatedField(
+        slug_field="code", queryset=Category.objects.all(), required=False, allow_null=True,
+        help_text=_("A feedback category code (or id)."),
+    )  # fmt: skip
+    feedback = serializers.PrimaryKeyRelatedField(
+        read_only=True, help_text=_("The id of the feedback item raised from this finding.")
     )
     bpi_project = serializers.SlugRelatedField(slug_field="code", read_only=True)
 
@@ -31,10 +34,6 @@ class FindingSerializer(serializers.ModelSerializer):
         fields = ["id", "description", "category", "severity", "department", "kpi",
                   "follow_up_type", "feedback", "bpi_project"]  # fmt: skip
         read_only_fields = ["follow_up_type"]
-
-    @extend_schema_field(OpenApiTypes.INT)
-    def get_feedback(self, finding) -> None:
-        return None
 
 
 class ServiceDaySerializer(serializers.ModelSerializer):
@@ -74,7 +73,8 @@ class ServiceDaySerializer(serializers.ModelSerializer):
 
 class FollowUpSerializer(serializers.Serializer):
     to = serializers.CharField(
-        default=FollowUp.BPI_PROJECT, help_text=_("What to turn the finding into: bpi_project.")
+        default=FollowUp.BPI_PROJECT,
+        help_text=_("What to turn the finding into: bpi_project or feedback."),
     )
     code = serializers.CharField(
         required=False, max_length=32,

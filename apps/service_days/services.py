@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from apps.bpi import services as bpi_services
 from apps.bpi.models import Project
 from apps.departments.models import Department, Employee
+from apps.feedback import services as feedback_services
 from apps.kpis.periods import Period, PeriodType
 from cxoffice.errors import ApplicationError, ConflictError, PermissionDeniedError
 from cxoffice.services import apply_changes, validate_and_save
@@ -206,10 +207,11 @@ def finding_follow_up(
     *, user, finding: Finding, to: str = FollowUp.BPI_PROJECT, code: str | None = None,
     title: str | None = None,
 ) -> Finding:  # fmt: skip
-    """Turn a finding into a BPI project (proposed), linked both ways. Once only (409)."""
+    """Turn a finding into a BPI project (proposed) or a feedback item (new, channel
+    ``service_day``, for triage), linked both ways. Once only (409)."""
     finding = (
         Finding.objects.select_for_update(of=("self",))
-        .select_related("service_day__executive", "department__head")
+        .select_related("service_day__executive", "department__head", "category")
         .get(pk=finding.pk)
     )
     check_can_edit(user, finding.service_day)
@@ -220,10 +222,15 @@ def finding_follow_up(
             field="follow_up_type",
             code="already_followed_up",
         )
+    if to == FollowUp.FEEDBACK:
+        finding.feedback = feedback_services.feedback_from_finding(finding=finding)
+        finding.follow_up_type = FollowUp.FEEDBACK
+        finding.save(update_fields=["follow_up_type", "feedback"])
+        return finding
     if to != FollowUp.BPI_PROJECT:
         raise ApplicationError(
             _("Unknown follow-up %(to)s; use one of: %(choices)s.")
-            % {"to": to, "choices": FollowUp.BPI_PROJECT},
+            % {"to": to, "choices": ", ".join([FollowUp.BPI_PROJECT, FollowUp.FEEDBACK])},
             field="to",
             code="invalid_choice",
         )

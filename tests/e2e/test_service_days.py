@@ -1,5 +1,6 @@
-"""An executive logs a day of service with two findings in the admin and turns one of them into
-a BPI project — in a real browser. The executive field is not offered: the day is theirs."""
+"""An executive logs a day of service with two findings in the admin, turns one of them into a
+BPI project and the other into a feedback item — in a real browser. The executive field is not
+offered: the day is theirs."""
 
 import datetime as dt
 
@@ -7,6 +8,7 @@ from playwright.sync_api import expect
 
 from apps.bpi.models import Project
 from apps.departments import roles
+from apps.feedback.models import Feedback
 from apps.service_days.models import ServiceDay
 from tests.factories import DepartmentFactory, EmployeeFactory, UserFactory
 
@@ -62,3 +64,17 @@ def test_an_executive_logs_a_day_with_two_findings_and_turns_one_into_a_project(
     expect(page.locator("#findings-group")).to_contain_text(project.code)
     other_finding = day.findings.exclude(pk=finding.pk).get()
     expect(page.locator(f"button[name=_follow_up][value='{other_finding.pk}']")).to_be_visible()
+
+    # The other finding goes to the voice of the customer, for triage.
+    page.click(f"button[name=_follow_up_feedback][value='{other_finding.pk}']")
+    expect(page.locator(".messagelist li").first).to_contain_text("feedback item #")
+    item = Feedback.objects.get()
+    assert (item.channel, item.status, item.text) == (
+        "service_day",
+        "new",
+        other_finding.description,
+    )
+    assert list(item.findings.all()) == [other_finding]
+    expect(
+        page.locator(f"button[name=_follow_up_feedback][value='{other_finding.pk}']")
+    ).to_have_count(0)

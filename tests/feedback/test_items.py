@@ -1,7 +1,6 @@
 """Triage, the status flow and overdue items — through the services and the API."""
 
 import datetime as dt
-from types import SimpleNamespace
 
 import pytest
 from django.utils import timezone
@@ -12,6 +11,7 @@ from apps.feedback.models import Category, Channel, Feedback, ResponseTime, Stat
 from apps.feedback.services import ItemsError
 from cxoffice.errors import ApplicationError
 from tests.factories import EmployeeFactory
+from tests.service_days.factories import FindingFactory
 
 from .factories import FeedbackFactory, at
 
@@ -158,14 +158,12 @@ def test_overdue(catalog, cs_api):
 
 
 def test_feedback_from_a_service_day_finding(catalog):
-    finding = SimpleNamespace(
-        pk=7,
+    finding = FindingFactory(
         description="Riders cannot find the new depot",
-        category="late_delivery",
+        category=Category.objects.get(code="late_delivery"),
         severity="high",
         department=None,
-        kpi=None,
-        service_day=SimpleNamespace(date=dt.date(2026, 11, 18)),
+        service_day__date=dt.date(2026, 11, 18),
     )
     item = services.feedback_from_finding(finding=finding)
     assert item.channel == Channel.SERVICE_DAY

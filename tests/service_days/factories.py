@@ -35,7 +35,7 @@ class FindingFactory(factory.django.DjangoModelFactory):
 
     service_day = factory.SubFactory(ServiceDayFactory)
     description = factory.Sequence(lambda n: f"Tracking page shows a stale status ({n})")
-    category = "delivery"
+    category = None
     severity = "high"
 
 

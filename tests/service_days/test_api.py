@@ -8,6 +8,7 @@ from rest_framework.test import APIClient
 
 from apps.bpi.models import Project
 from apps.departments import roles
+from apps.feedback.models import Category, Feedback
 from apps.service_days.models import Finding, ServiceDay
 from tests.factories import DepartmentFactory, EmployeeFactory, KPIFactory, UserFactory
 
@@ -135,7 +136,7 @@ def test_create_rules(world, actor, executive, status):
         assert (created["hours"], created["department"]) == ("7.5", "CS")
         assert created["findings"] == [
             {"id": created["findings"][0]["id"], "description":
-             "Agents cannot see the courier's notes", "category": "", "severity": "high",
+             "Agents cannot see the courier's notes", "category": None, "severity": "high",
              "department": "CS", "kpi": "service.csat", "follow_up_type": "none",
              "feedback": None, "bpi_project": None}
         ]  # fmt: skip
@@ -222,7 +223,7 @@ def test_bad_edits_are_refused(world):
         (me.post(f"{URL}{day.pk}/findings/", {"description": "x", "department": "NOPE"},
                  format="json"), "department", "does_not_exist"),
         (me.post(f"{URL}{day.pk}/findings/{day.findings.get().pk}/follow-up/",
-                 {"to": "feedback"}, format="json"), "to", "invalid_choice"),
+                 {"to": "survey"}, format="json"), "to", "invalid_choice"),
         (me.post(f"{URL}{day.pk}/findings/{day.findings.get().pk}/follow-up/",
                  {"code": "bad code!"}, format="json"), "code", "invalid_code"),
     ]  # fmt: skip
@@ -257,6 +258,36 @@ def test_follow_up_through_the_api(world):
     assert (kept.status_code, kept.json()["code"]) == (409, "followed_up")
     assert me.delete(f"{URL}{day.pk}/").status_code == 409
     assert me.get(f"{URL}{world['theirs'].pk}/findings/{finding.pk}/").status_code == 404
+
+
+def test_a_finding_becomes_a_feedback_item_for_triage(world):
+    """Follow-up to the voice of the customer: a new item of channel service_day, in the
+    finding's category and department, linked both ways; once only."""
+    me, day = world["me"], world["mine"]
+    cs = DepartmentFactory(code="CS-VOC")
+    category = Category.objects.create(code="rude_service", name="Rude service", department=cs)
+    finding = day.findings.get()
+    assert me.patch(f"{URL}{day.pk}/findings/{finding.pk}/", {"category": "rude_service"},
+                    format="json").status_code == 200  # fmt: skip
+    url = f"{URL}{day.pk}/findings/{finding.pk}/follow-up/"
+
+    created = me.post(url, {"to": "feedback"}, format="json")
+
+    assert created.status_code == 201, created.content
+    item = Feedback.objects.get()
+    assert created.json()["follow_up_type"] == "feedback"
+    assert created.json()["feedback"] == item.pk
+    assert (item.channel, item.status, item.category, item.department) == (
+        "service_day", "new", category, cs,
+    )  # fmt: skip
+    assert item.text == finding.description
+    assert list(item.findings.all()) == [finding]
+    again = me.post(url, {"to": "bpi_project"}, format="json")
+    assert (again.status_code, again.json()["code"]) == (409, "already_followed_up")
+    assert Feedback.objects.count() == 1
+    unknown = me.patch(f"{URL}{day.pk}/findings/{finding.pk}/", {"category": "nope"},
+                       format="json")  # fmt: skip
+    assert (unknown.status_code, unknown.json()["field"]) == (400, "category")
 
 
 def test_compliance_report(world):

@@ -261,7 +261,7 @@ def feedback_from_finding(*, finding: Any) -> Feedback:
     """Turn a day-of-service finding (SPEC §9) into a feedback item of channel ``service_day``.
 
     Duck-typed so the feedback app does not depend on the service-days app: the finding needs
-    ``pk``, ``description``, ``category`` (a category code or text), ``severity``,
+    ``pk``, ``description``, ``category`` (a :class:`Category` or None), ``severity``,
     ``department``, ``kpi`` and ``service_day.date``. Calling it again for the same finding
     returns the item made the first time (source ``service_day`` / ``finding-<id>``). The item is
     received at noon (local) on the day of service and starts as new, for triage."""
@@ -273,7 +273,7 @@ def feedback_from_finding(*, finding: Any) -> Feedback:
         return existing
     day = finding.service_day.date
     received_at = timezone.make_aware(dt.datetime.combine(day, dt.time(12)))
-    category = Category.objects.filter(code=finding.category).first() if finding.category else None
+    category = finding.category  # a Category of the taxonomy, or None
     severity = finding.severity if finding.severity in Severity.values else Severity.MEDIUM
     return feedback_create(
         channel=Channel.SERVICE_DAY,
