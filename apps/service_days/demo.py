@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from apps.departments.models import Department, Employee
+from apps.feedback.models import Category
 from apps.kpis.models import KPI
 
 from . import services
@@ -49,6 +50,7 @@ def load(*, seed: int = 2026) -> dict[str, int]:
         if ServiceDay.objects.filter(executive=executive, date=day).exists():
             continue
         kpis = {k.code: k for k in KPI.objects.filter(code__in=[f[4] for f in findings if f[4]])}
+        categories = {c.code: c for c in Category.objects.filter(code__in=[f[1] for f in findings])}
         departments = {
             d.code: d for d in Department.objects.filter(code__in=[f[3] for f in findings])
         }
@@ -56,7 +58,7 @@ def load(*, seed: int = 2026) -> dict[str, int]:
             user=None, executive=executive, date=day, department=department, role_played=role,
             hours=Decimal(hours), customers_served=customers, summary=summary,
             findings=[
-                {"description": text, "category": category, "severity": severity,
+                {"description": text, "category": categories.get(category), "severity": severity,
                  "department": departments.get(responsible), "kpi": kpis.get(kpi)}
                 for text, category, severity, responsible, kpi in findings
             ],
