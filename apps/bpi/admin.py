@@ -263,9 +263,15 @@ class ProjectAdmin(admin.ModelAdmin):
 
         return FormForUser
 
-    @admin.display(description=_("overdue"), boolean=True)
+    @admin.display(description=_("overdue"))
     def overdue(self, obj):
-        return obj.is_overdue
+        # A warning, not a yes/no icon: the admin's green tick would read as "all good".
+        if not obj.is_overdue:
+            return ""
+        return format_html(
+            '<strong class="cx-overdue" style="color: var(--error-fg, #ba2121)">{}</strong>',
+            gettext("Overdue"),
+        )
 
     @admin.display(description=_("progress"), ordering="progress")
     def progress_bar(self, obj):
