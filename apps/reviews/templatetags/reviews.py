@@ -1,0 +1,105 @@
+"""Showing the review's plain data (decimals as strings) in pages and e-mails."""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+from django import template
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+
+from apps.bpi.models import Status as ProjectStatus
+from apps.reviews.models import ActionStatus
+from apps.targets.charts import sparkline_svg
+
+register = template.Library()
+
+UNIT_SUFFIX = {"percent": "%", "per_thousand": "‰", "hours": " h", "minutes": " min",
+               "milliseconds": " ms"}  # fmt: skip
+COLOURS = {"red": "#ba2121", "amber": "#c77c02", "green": "#2e7d32", "blue": "#1565c0",
+           "grey": "#888"}  # fmt: skip
+
+
+def _decimal(value) -> Decimal | None:
+    if value is None or value == "":
+        return None
+    try:
+        return Decimal(str(value))
+    except InvalidOperation:
+        return None
+
+
+@register.filter
+def kpi_value(value, row) -> str:
+    """A KPI value of a scorecard row (or KPI link) rounded half-up to the row's decimals, with
+    its unit; "—" when missing."""
+    number = _decimal(value)
+    if number is None:
+        return "—"
+    decimals = row.get("decimals", 2) if isinstance(row, dict) else 2
+    shown = number.quantize(Decimal(1).scaleb(-int(decimals)), rounding=ROUND_HALF_UP)
+    unit = row.get("unit", "") if isinstance(row, dict) else ""
+    return f"{shown}{UNIT_SUFFIX.get(unit, '')}"
+
+
+@register.filter
+def signed(value) -> str:
+    """+3, −1.25, 0 (a change against last week or the average)."""
+    number = _decimal(value)
+    if number is None:
+        return "—"
+    text = format(abs(number).normalize(), "f")
+    return f"+{text}" if number > 0 else f"−{text}" if number < 0 else "0"
+
+
+@register.filter
+def status_label(status: str) -> str:
+    return {
+        "below_threshold": _("below threshold"),
+        "below_target": _("below target"),
+        "on_target": _("on target"),
+        "at_stretch": _("at stretch"),
+        "no_data": _("no data"),
+    }.get(status, status)
+
+
+@register.filter
+def project_status_label(status: str) -> str:
+    return str(dict(ProjectStatus.choices).get(status, status))
+
+
+@register.filter
+def impact_label(status: str) -> str:
+    return {
+        "achieved": _("goal achieved"),
+        "improved": _("improved"),
+        "unchanged": _("unchanged"),
+        "worse": _("worse"),
+        "unknown": _("not measured yet"),
+    }.get(status, status)
+
+
+@register.filter
+def action_status_label(status: str) -> str:
+    return str(dict(ActionStatus.choices).get(status, status))
+
+
+@register.filter
+def tr(text) -> str:
+    """A label of the data translated into the active language: catalog names and choice
+    labels are stored in English in a snapshot; text already translated comes back as is."""
+    return _(text) if text else ""
+
+
+@register.simple_tag
+def review_sparkline(row) -> str:
+    values = [_decimal(point["value"]) for point in row["trend"]]
+    title = " · ".join(f"{p['period']}: {p['value'] or '—'}" for p in row["trend"])
+    return mark_safe(  # noqa: S308 — numbers and an escaped title only
+        sparkline_svg(
+            values,
+            target=_decimal(row.get("target")),
+            colour=COLOURS.get(row.get("colour"), "#888"),
+            title=title,
+        )
+    )
