@@ -1,0 +1,403 @@
+"""Raw CX records (SPEC §5) — survey answers, support tickets, shipments — their saved column
+mappings, the standard durations of the delivery stages, and the history of loads.
+
+Records are written only by the loader (``services.loading``), which also fills the derived
+columns (local dates, durations in whole seconds, the stage an undelivered order is stuck in)
+so that every calculator is a plain SQL aggregate over indexed columns.
+
+A record is identified by its source: ``(source_system, source_record_id)`` is unique, so
+loading the same export again updates rows instead of adding them.
+"""
+
+from __future__ import annotations
+
+import zoneinfo
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from apps.departments.models import Department, code_validator
+
+
+class RecordKind(models.TextChoices):
+    SURVEYS = "surveys", _("survey responses")
+    TICKETS = "tickets", _("support tickets")
+    SHIPMENTS = "shipments", _("shipments")
+
+
+class SurveyType(models.TextChoices):
+    NPS = "nps", _("NPS (0–10)")
+    CSAT = "csat", _("CSAT (1–5)")
+    CES = "ces", _("CES")
+
+
+class CesScale(models.TextChoices):
+    """The wording of a CES question: the two scales are never mixed in one number."""
+
+    EASY_1_7 = "easy_1_7", _("1–7 “the company made it easy” (higher is better)")
+    EFFORT_1_5 = "effort_1_5", _("1–5 “how much effort” (lower is better)")
+
+
+# The inclusive score range of each survey (CES by its scale wording).
+SCORE_RANGES = {
+    (SurveyType.NPS, ""): (0, 10),
+    (SurveyType.CSAT, ""): (1, 5),
+    (SurveyType.CES, CesScale.EASY_1_7): (1, 7),
+    (SurveyType.CES, CesScale.EFFORT_1_5): (1, 5),
+}
+
+
+class ShipmentStatus(models.TextChoices):
+    IN_TRANSIT = "in_transit", _("in transit")
+    DELIVERED = "delivered", _("delivered")
+    CANCELLED = "cancelled", _("cancelled")
+
+
+class Stage(models.TextChoices):
+    """The stages of an order, between two of its timestamps (SPEC §4's late-delivery tree)."""
+
+    PAYMENT_CONFIRMATION = "payment_confirmation", _("payment confirmation")
+    ORDER_PROCESSING = "order_processing", _("order processing")
+    WAREHOUSE = "warehouse", _("warehouse")
+    PICKING = "picking", _("picking")
+    SORTING = "sorting", _("sorting")
+    PACKING = "packing", _("packing")
+    DISPATCH = "dispatch", _("dispatch")
+    CARRIER = "carrier", _("carrier")
+
+
+WAREHOUSE_STAGES = (Stage.PICKING, Stage.SORTING, Stage.PACKING, Stage.DISPATCH)
+
+
+class Warehouse(models.Model):
+    code = models.CharField(_("code"), max_length=32, unique=True, validators=[code_validator])
+    name = models.CharField(_("name"), max_length=200)
+
+    class Meta:
+        verbose_name = _("warehouse")
+        verbose_name_plural = _("warehouses")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return f"{self.code} – {self.name}"
+
+
+class Carrier(models.Model):
+    code = models.CharField(_("code"), max_length=32, unique=True, validators=[code_validator])
+    name = models.CharField(_("name"), max_length=200)
+
+    class Meta:
+        verbose_name = _("carrier")
+        verbose_name_plural = _("carriers")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return f"{self.code} – {self.name}"
+
+
+class LoadStatus(models.TextChoices):
+    RUNNING = "running", _("running")
+    DONE = "done", _("done")
+    REFUSED = "refused", _("refused")
+    FAILED = "failed", _("failed")
+
+
+class LoadDoor(models.TextChoices):
+    COMMAND = "command", _("management command")
+    ADMIN = "admin", _("admin upload")
+    API = "api", _("bulk API")
+
+
+class RecordMapping(models.Model):
+    """How the columns of another system's export become record fields.
+
+    ``columns``: ``{"source column": "field"}``. ``value_maps``: ``{"field": {"their value":
+    "our value"}}`` (a ``"*"`` key is the value for anything not listed). ``constants``:
+    ``{"field": value}`` for every row (e.g. ``survey_type``, ``source_system``).
+    ``date_format``: ``strptime`` format of date/time cells (empty: ISO 8601); times without a
+    zone are in ``time_zone`` (empty: the server's), which also gives the local calendar dates.
+    """
+
+    name = models.CharField(_("name"), max_length=100, unique=True, validators=[code_validator])
+    kind = models.CharField(_("record kind"), max_length=10, choices=RecordKind.choices)
+    description = models.TextField(_("description"), blank=True)
+    columns = models.JSONField(_("columns → fields"), default=dict)
+    value_maps = models.JSONField(_("value maps"), default=dict, blank=True)
+    constants = models.JSONField(_("constants"), default=dict, blank=True)
+    date_format = models.CharField(_("date format"), max_length=50, blank=True)
+    time_zone = models.CharField(_("time zone"), max_length=64, blank=True)
+
+    class Meta:
+        verbose_name = _("record column mapping")
+        verbose_name_plural = _("record column mappings")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        from .fields import FIELDS  # the field specs import this module
+
+        errors = {}
+        known = set(FIELDS.get(self.kind, {}))
+        if not isinstance(self.columns, dict) or not self.columns:
+            errors["columns"] = _('Map at least one column: {"column": "field"}.')
+        elif bad := sorted(str(f) for f in self.columns.values() if f not in known):
+            errors["columns"] = _("Unknown fields: %(fields)s. Known: %(known)s.") % {
+                "fields": ", ".join(bad),
+                "known": ", ".join(sorted(known)),
+            }
+        for name in ("value_maps", "constants"):
+            value = getattr(self, name)
+            if not isinstance(value, dict):
+                errors[name] = _("Give an object keyed by field name.")
+            elif bad := sorted(str(f) for f in value if f not in known):
+                errors[name] = _("Unknown fields: %(fields)s. Known: %(known)s.") % {
+                    "fields": ", ".join(bad),
+                    "known": ", ".join(sorted(known)),
+                }
+        if self.time_zone:
+            try:
+                zoneinfo.ZoneInfo(self.time_zone)
+            except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+                errors["time_zone"] = _("Unknown time zone “%(zone)s”.") % {"zone": self.time_zone}
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def zone(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.time_zone or settings.TIME_ZONE)
+
+
+class LoadJob(models.Model):
+    """One load of records through any door, with its report (``read``, ``created``,
+    ``updated``, ``skipped``, ``rejected`` and the refused rows with their row and column)."""
+
+    kind = models.CharField(_("record kind"), max_length=10, choices=RecordKind.choices)
+    door = models.CharField(_("door"), max_length=10, choices=LoadDoor.choices)
+    file_name = models.CharField(_("file"), max_length=255, blank=True)
+    file_path = models.CharField(
+        _("stored file"),
+        max_length=500,
+        blank=True,
+        help_text=_("Where the workers read the file (uploads are kept under MEDIA_ROOT)."),
+    )
+    mapping = models.ForeignKey(
+        RecordMapping,
+        verbose_name=_("column mapping"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="load_jobs",
+    )
+    skip_bad_rows = models.BooleanField(_("skip bad rows"), default=False)
+    status = models.CharField(
+        _("status"), max_length=10, choices=LoadStatus.choices, default=LoadStatus.RUNNING
+    )
+    report = models.JSONField(_("report"), default=dict, blank=True)
+    message = models.TextField(_("message"), blank=True)
+    task_id = models.CharField(_("task id"), max_length=255, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("started by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("started at"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("record load")
+        verbose_name_plural = _("record loads")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.get_kind_display()} {self.file_name}".strip()
+
+
+class StageStandard(models.Model):
+    """How long a stage of an order should take. A late order whose stage took longer is
+    counted in that stage's late-delivery KPI."""
+
+    stage = models.CharField(_("stage"), max_length=24, choices=Stage.choices, unique=True)
+    hours = models.DecimalField(_("standard duration (hours)"), max_digits=8, decimal_places=2)
+
+    class Meta:
+        verbose_name = _("stage standard duration")
+        verbose_name_plural = _("stage standard durations")
+        ordering = ["stage"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(hours__gte=0),
+                name="stagestandard_hours_not_negative",
+                violation_error_message=_("A standard duration is 0 hours or more."),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_stage_display()}: {self.hours} h"
+
+
+class Record(models.Model):
+    """What every record has: its source identity, its department and the load that wrote it."""
+
+    source_system = models.CharField(_("source system"), max_length=50)
+    source_record_id = models.CharField(_("source record id"), max_length=100)
+    department = models.ForeignKey(
+        Department,
+        verbose_name=_("department"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    load_job = models.ForeignKey(
+        LoadJob,
+        verbose_name=_("loaded by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return f"{self.source_system}:{self.source_record_id}"
+
+
+class SurveyResponse(Record):
+    survey_type = models.CharField(_("survey type"), max_length=4, choices=SurveyType.choices)
+    scale = models.CharField(
+        _("scale wording"), max_length=12, choices=CesScale.choices, blank=True
+    )
+    score = models.SmallIntegerField(_("score"))
+    answered_at = models.DateTimeField(_("answered at"))
+    channel = models.CharField(_("channel"), max_length=30, blank=True)
+    comment = models.TextField(_("comment"), blank=True)
+    order_ref = models.CharField(_("order reference"), max_length=100, blank=True)
+    customer_ref = models.CharField(_("customer reference"), max_length=100, blank=True)
+
+    class Meta:
+        verbose_name = _("survey response")
+        verbose_name_plural = _("survey responses")
+        ordering = ["-answered_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source_system", "source_record_id"], name="surveyresponse_source_unique"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["survey_type", "answered_at"], name="survey_type_answered"),
+            models.Index(fields=["department", "answered_at"], name="survey_dept_answered"),
+        ]
+
+
+class SupportTicket(Record):
+    opened_at = models.DateTimeField(_("opened at"))
+    first_response_at = models.DateTimeField(_("first human reply at"), null=True, blank=True)
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
+    contacts_to_resolve = models.PositiveSmallIntegerField(
+        _("contacts to resolve"), null=True, blank=True
+    )
+    channel = models.CharField(_("channel"), max_length=30, blank=True)
+    category = models.CharField(_("category"), max_length=100, blank=True)
+    # Derived by the loader: whole seconds, so medians and means are exact on every database.
+    first_response_seconds = models.BigIntegerField(
+        _("first response time (s)"), null=True, blank=True, editable=False
+    )
+    resolution_seconds = models.BigIntegerField(
+        _("resolution time (s)"), null=True, blank=True, editable=False
+    )
+
+    class Meta:
+        verbose_name = _("support ticket")
+        verbose_name_plural = _("support tickets")
+        ordering = ["-opened_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source_system", "source_record_id"], name="supportticket_source_unique"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["opened_at"], name="ticket_opened"),
+            models.Index(fields=["resolved_at"], name="ticket_resolved"),
+            models.Index(fields=["department", "opened_at"], name="ticket_dept_opened"),
+        ]
+
+
+class Shipment(Record):
+    order_ref = models.CharField(_("order reference"), max_length=100, blank=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=ShipmentStatus.choices, default=ShipmentStatus.IN_TRANSIT
+    )
+    ordered_at = models.DateTimeField(_("ordered at"))
+    paid_at = models.DateTimeField(_("paid at"), null=True, blank=True)
+    warehouse_received_at = models.DateTimeField(
+        _("received by the warehouse at"), null=True, blank=True
+    )
+    picked_at = models.DateTimeField(_("picked at"), null=True, blank=True)
+    sorted_at = models.DateTimeField(_("sorted at"), null=True, blank=True)
+    packed_at = models.DateTimeField(_("packed at"), null=True, blank=True)
+    shipped_at = models.DateTimeField(_("handed to the carrier at"), null=True, blank=True)
+    delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
+    promised_at = models.DateTimeField(_("promised for"))
+    first_attempt_ok = models.BooleanField(_("delivered at the first attempt"), null=True)
+    damaged = models.BooleanField(_("damaged"), default=False)
+    lost = models.BooleanField(_("lost"), default=False)
+    documents_ok = models.BooleanField(_("documents right"), null=True)
+    items_ordered = models.PositiveIntegerField(_("items ordered"), null=True, blank=True)
+    items_delivered = models.PositiveIntegerField(_("items delivered"), null=True, blank=True)
+    warehouse = models.ForeignKey(
+        Warehouse,
+        verbose_name=_("warehouse"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="shipments",
+    )
+    carrier = models.ForeignKey(
+        Carrier,
+        verbose_name=_("carrier"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="shipments",
+    )
+    # Derived by the loader. Calendar dates in the source's time zone: a shipment belongs to
+    # the period holding its promised date, and is on time when delivered on or before it.
+    promised_on = models.DateField(_("promised date"), editable=False)
+    delivered_on = models.DateField(_("delivery date"), null=True, blank=True, editable=False)
+    # Seconds spent in each stage (null when either end is unknown).
+    payment_seconds = models.BigIntegerField(null=True, blank=True, editable=False)
+    processing_seconds = models.BigIntegerField(null=True, blank=True, editable=False)
+    picking_seconds = models.BigIntegerField(null=True, blank=True, editable=False)
+    sorting_seconds = models.BigIntegerField(null=True, blank=True, editable=False)
+    packing_seconds = models.BigIntegerField(null=True, blank=True, editable=False)
+    dispatch_seconds = models.BigIntegerField(null=True, blank=True, editable=False)
+    warehouse_seconds = models.BigIntegerField(null=True, blank=True, editable=False)
+    carrier_seconds = models.BigIntegerField(null=True, blank=True, editable=False)
+    # For an order not yet delivered: the stage after its last known timestamp.
+    stuck_stage = models.CharField(
+        _("waiting in stage"), max_length=24, choices=Stage.choices, blank=True, editable=False
+    )
+
+    class Meta:
+        verbose_name = _("shipment")
+        verbose_name_plural = _("shipments")
+        ordering = ["-promised_on", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source_system", "source_record_id"], name="shipment_source_unique"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["promised_on"], name="shipment_promised"),
+            models.Index(fields=["department", "promised_on"], name="shipment_dept_promised"),
+        ]

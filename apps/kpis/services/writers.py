@@ -28,6 +28,8 @@ class NumbersWriter:
 
     @classmethod
     def for_user(cls, user) -> NumbersWriter:
+        if user is None:  # the system itself (computed results from a scheduled task)
+            return cls(user=None, everything=True, company=True, departments=set(), hr=True)
         everything = bool(getattr(user, "is_superuser", False))
         return cls(
             user=user,

@@ -1,0 +1,457 @@
+"""Reads of the records app: record lists, and the KPI calculators of SPEC §5.
+
+Every calculator is a fixed number of SQL aggregates over indexed columns — grouped by
+department, the company being the sum of the groups (records without a department included) —
+never a loop over records in Python. Medians and p90 come from window functions
+(``ROW_NUMBER`` / ``COUNT`` over the ordered durations) that SQLite ≥ 3.25 and PostgreSQL both
+run, so they are recomputed from raw durations for every period, never averaged.
+
+Periods: survey answers by ``answered_at`` and tickets by ``opened_at`` (first response, backlog)
+or ``resolved_at`` (resolution time, FCR), from 00:00 of the first day to 00:00 after the last,
+in the server's time zone; shipments by their promised date (a local date, see the models).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import connection
+from django.db.models import Count, F, Q, QuerySet, Sum
+from django.utils import timezone
+
+from apps.kpis.periods import Period
+
+from . import calculations as calc
+from .models import (
+    WAREHOUSE_STAGES,
+    Carrier,
+    CesScale,
+    LoadJob,
+    Shipment,
+    ShipmentStatus,
+    Stage,
+    StageStandard,
+    SupportTicket,
+    SurveyResponse,
+    SurveyType,
+    Warehouse,
+)
+
+COMPANY = "company"  # the key of company-wide figures in the calculators' answers
+DEFAULT_STAGE_HOURS = {
+    Stage.PAYMENT_CONFIRMATION: Decimal(24),
+    Stage.ORDER_PROCESSING: Decimal(24),
+    Stage.WAREHOUSE: Decimal(72),
+    Stage.PICKING: Decimal(8),
+    Stage.SORTING: Decimal(4),
+    Stage.PACKING: Decimal(4),
+    Stage.DISPATCH: Decimal(12),
+    Stage.CARRIER: Decimal(120),
+}
+STAGE_SECONDS_COLUMN = {
+    Stage.PAYMENT_CONFIRMATION: "payment_seconds",
+    Stage.ORDER_PROCESSING: "processing_seconds",
+    Stage.WAREHOUSE: "warehouse_seconds",
+    Stage.PICKING: "picking_seconds",
+    Stage.SORTING: "sorting_seconds",
+    Stage.PACKING: "packing_seconds",
+    Stage.DISPATCH: "dispatch_seconds",
+    Stage.CARRIER: "carrier_seconds",
+}
+
+
+def min_sample() -> int:
+    """Fewer answers than this in a period are flagged "low sample" (setting
+    ``RECORDS_MIN_SAMPLE``, default 30)."""
+    return int(getattr(settings, "RECORDS_MIN_SAMPLE", 30))
+
+
+# --- lists -----------------------------------------------------------------------------------
+def survey_response_list() -> QuerySet[SurveyResponse]:
+    return SurveyResponse.objects.select_related("department")
+
+
+def ticket_list() -> QuerySet[SupportTicket]:
+    return SupportTicket.objects.select_related("department")
+
+
+def shipment_list() -> QuerySet[Shipment]:
+    return Shipment.objects.select_related("department", "warehouse", "carrier")
+
+
+def load_job_list() -> QuerySet[LoadJob]:
+    return LoadJob.objects.select_related("mapping", "created_by")
+
+
+def stage_standards() -> dict[str, Decimal]:
+    """Standard hours per stage: the configured ones, the defaults for the rest."""
+    hours = dict(DEFAULT_STAGE_HOURS)
+    hours.update(dict(StageStandard.objects.values_list("stage", "hours")))
+    return hours
+
+
+def _bounds(period: Period) -> tuple:
+    """[start, end) of the period as aware datetimes in the server's zone, ready as SQL
+    parameters on either database."""
+    zone = timezone.get_default_timezone()
+    start = dt.datetime.combine(period.start, dt.time(), tzinfo=zone)
+    end = dt.datetime.combine(period.end + dt.timedelta(days=1), dt.time(), tzinfo=zone)
+    return start, end
+
+
+def _sql_dt(value: dt.datetime):
+    return connection.ops.adapt_datetimefield_value(value)
+
+
+def _department_filter(department_ids: set[int] | None) -> Q:
+    return Q() if department_ids is None else Q(department_id__in=department_ids)
+
+
+def _sum_groups(groups: dict, keys: list[str]) -> dict:
+    total = dict.fromkeys(keys, 0)
+    for values in groups.values():
+        for key in keys:
+            total[key] += values[key] or 0
+    return total
+
+
+# --- surveys ---------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class SurveyMetric:
+    """One survey KPI for one holder: ``value`` None when nobody answered."""
+
+    n: int
+    value: Decimal | None
+    interval: calc.Interval | None = None
+    numerator: int | None = None  # satisfied answers (CSAT)
+    low_sample: bool = True
+
+
+@dataclass(frozen=True)
+class SurveyMetrics:
+    nps: SurveyMetric
+    csat: SurveyMetric
+    ces: SurveyMetric
+
+
+def survey_metrics(
+    period: Period, *, department_ids: set[int] | None = None
+) -> dict[object, SurveyMetrics]:
+    """NPS, CSAT and CES (the 1–7 "made it easy" answers only) per department id and for
+    :data:`COMPANY`, in one grouped query. NPS = %9–10 − %0–6 with an adjusted-Wald interval;
+    CSAT = % of 4–5 answers with a Wilson interval; CES = mean score. Low sample: fewer than
+    :func:`min_sample` answers."""
+    start, end = _bounds(period)
+    rows = (
+        SurveyResponse.objects.filter(
+            _department_filter(department_ids), answered_at__gte=start, answered_at__lt=end
+        )
+        .values("department_id")
+        .annotate(
+            nps_n=Count("id", filter=Q(survey_type=SurveyType.NPS)),
+            promoters=Count("id", filter=Q(survey_type=SurveyType.NPS, score__gte=9)),
+            detractors=Count("id", filter=Q(survey_type=SurveyType.NPS, score__lte=6)),
+            csat_n=Count("id", filter=Q(survey_type=SurveyType.CSAT)),
+            satisfied=Count("id", filter=Q(survey_type=SurveyType.CSAT, score__gte=4)),
+            ces_n=Count("id", filter=Q(survey_type=SurveyType.CES, scale=CesScale.EASY_1_7)),
+            ces_sum=Sum("score", filter=Q(survey_type=SurveyType.CES, scale=CesScale.EASY_1_7)),
+        )
+        .order_by()
+    )
+    keys = ["nps_n", "promoters", "detractors", "csat_n", "satisfied", "ces_n", "ces_sum"]
+    groups = {row["department_id"]: row for row in rows}
+    answer: dict[object, SurveyMetrics] = {
+        key: _survey_metrics(values) for key, values in groups.items() if key is not None
+    }
+    if department_ids is None:
+        answer[COMPANY] = _survey_metrics(_sum_groups(groups, keys))
+    return answer
+
+
+def _survey_metrics(c: dict) -> SurveyMetrics:
+    minimum = min_sample()
+    n_nps, n_csat, n_ces = c["nps_n"], c["csat_n"], c["ces_n"]
+    return SurveyMetrics(
+        nps=SurveyMetric(
+            n=n_nps,
+            value=calc.nps(c["promoters"], c["detractors"], n_nps),
+            interval=calc.nps_adjusted_wald(c["promoters"], c["detractors"], n_nps),
+            low_sample=n_nps < minimum,
+        ),
+        csat=SurveyMetric(
+            n=n_csat,
+            value=calc.percent(c["satisfied"], n_csat),
+            interval=calc.wilson_interval(c["satisfied"], n_csat),
+            numerator=c["satisfied"],
+            low_sample=n_csat < minimum,
+        ),
+        ces=SurveyMetric(
+            n=n_ces, value=calc.mean(c["ces_sum"] or 0, n_ces), low_sample=n_ces < minimum
+        ),
+    )
+
+
+# --- tickets ---------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Durations:
+    """Hours: median, p90 (nearest rank) and mean over ``n`` durations; None when n = 0."""
+
+    n: int = 0
+    median: Decimal | None = None
+    p90: Decimal | None = None
+    mean: Decimal | None = None
+
+
+@dataclass(frozen=True)
+class TicketMetrics:
+    opened: int = 0
+    backlog: int = 0  # opened in the period and not answered yet: reported, never dropped
+    first_response: Durations = field(default_factory=Durations)
+    resolved: int = 0
+    resolution: Durations = field(default_factory=Durations)
+    fcr_resolved: int = 0  # resolved tickets whose contact count is known
+    fcr_first_contact: int = 0
+    fcr_rate: Decimal | None = None
+
+
+def _percentiles(
+    column: str, time_column: str, start, end, *, by_department: bool, department_ids
+) -> dict:
+    """{group: (n, median seconds, p90 seconds, total seconds)} in one window query."""
+    qn = connection.ops.quote_name
+    table = qn(SupportTicket._meta.db_table)
+    partition = qn("department_id") if by_department else "0"
+    params: list = [_sql_dt(start), _sql_dt(end)]
+    department_sql = ""
+    if department_ids is not None:
+        if not department_ids:
+            return {}
+        department_sql = f" AND {qn('department_id')} IN ({', '.join(['%s'] * len(department_ids))})"
+        params.extend(sorted(department_ids))
+    sql = (
+        "SELECT grp, n, "  # noqa: S608 - identifiers only; values are parameters
+        "AVG(CASE WHEN rn IN ((n + 1) / 2, (n + 2) / 2) THEN v END), "
+        "MAX(CASE WHEN rn = (9 * n + 9) / 10 THEN v END), SUM(v) "
+        f"FROM (SELECT {partition} AS grp, {qn(column)} AS v, "
+        f"ROW_NUMBER() OVER (PARTITION BY {partition} ORDER BY {qn(column)}) AS rn, "
+        f"COUNT(*) OVER (PARTITION BY {partition}) AS n FROM {table} "
+        f"WHERE {qn(time_column)} >= %s AND {qn(time_column)} < %s "
+        f"AND {qn(column)} IS NOT NULL{department_sql}) ranked GROUP BY grp, n"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return {
+            (grp if by_department else COMPANY): (
+                int(n),
+                Decimal(str(median)),
+                Decimal(str(p90)),
+                Decimal(str(total)),
+            )
+            for grp, n, median, p90, total in cursor.fetchall()
+        }
+
+
+def _durations(found: tuple | None) -> Durations:
+    if not found:
+        return Durations()
+    n, median, p90, total = found
+    return Durations(
+        n=n, median=calc.hours(median), p90=calc.hours(p90), mean=calc.hours(total / n)
+    )
+
+
+def ticket_metrics(
+    period: Period, *, department_ids: set[int] | None = None
+) -> dict[object, TicketMetrics]:
+    """First response time (tickets opened in the period, to the first human reply), the
+    backlog of unanswered ones, resolution time and FCR (tickets resolved in the period; FCR =
+    resolved with one contact / resolved with a known contact count), per department id and
+    for :data:`COMPANY`. Five queries whatever the number of tickets and departments."""
+    start, end = _bounds(period)
+    base = SupportTicket.objects.filter(_department_filter(department_ids))
+    opened_in = Q(opened_at__gte=start, opened_at__lt=end)
+    resolved_in = Q(resolved_at__gte=start, resolved_at__lt=end)
+    rows = (
+        base.filter(opened_in | resolved_in)
+        .values("department_id")
+        .annotate(
+            opened=Count("id", filter=opened_in),
+            backlog=Count("id", filter=opened_in & Q(first_response_at__isnull=True)),
+            resolved=Count("id", filter=resolved_in),
+            fcr_resolved=Count("id", filter=resolved_in & Q(contacts_to_resolve__isnull=False)),
+            fcr_first=Count("id", filter=resolved_in & Q(contacts_to_resolve=1)),
+        )
+        .order_by()
+    )
+    groups = {row["department_id"]: row for row in rows}
+    keys = ["opened", "backlog", "resolved", "fcr_resolved", "fcr_first"]
+    counts = {k: v for k, v in groups.items() if k is not None}
+    if department_ids is None:
+        counts[COMPANY] = _sum_groups(groups, keys)
+    percentiles = {}
+    for name, column, time_column in (
+        ("frt", "first_response_seconds", "opened_at"),
+        ("resolution", "resolution_seconds", "resolved_at"),
+    ):
+        found = _percentiles(
+            column, time_column, start, end, by_department=True, department_ids=department_ids
+        )
+        if department_ids is None:
+            found.update(
+                _percentiles(
+                    column, time_column, start, end, by_department=False, department_ids=None
+                )
+            )
+        percentiles[name] = found
+    return {
+        key: TicketMetrics(
+            opened=c["opened"],
+            backlog=c["backlog"],
+            first_response=_durations(percentiles["frt"].get(key)),
+            resolved=c["resolved"],
+            resolution=_durations(percentiles["resolution"].get(key)),
+            fcr_resolved=c["fcr_resolved"],
+            fcr_first_contact=c["fcr_first"],
+            fcr_rate=calc.percent(c["fcr_first"], c["fcr_resolved"]),
+        )
+        for key, c in counts.items()
+    }
+
+
+# --- shipments -------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class DeliveryCounts:
+    """Counts of one holder's shipments promised in the period (cancelled ones left out).
+    ``due``: delivered, or not delivered with the promised date passed; ``pending``: not
+    delivered, promised date today or later (left out of every rate). ``late_by_stage``: late
+    orders whose delay was spent in each stage (an order may count in several)."""
+
+    due: int = 0
+    pending: int = 0
+    on_time: int = 0
+    late: int = 0
+    attempted: int = 0
+    first_attempt_ok: int = 0
+    damaged_or_lost: int = 0
+    otif: int = 0
+    perfect: int = 0
+    late_by_stage: dict[str, int] = field(default_factory=dict)
+
+
+def _delivery_annotations(as_of: dt.date, standards: dict[str, Decimal]) -> dict:
+    delivered = Q(delivered_on__isnull=False)
+    due = delivered | Q(promised_on__lt=as_of)
+    on_time = Q(delivered_on__lte=F("promised_on"))
+    late = due & ~on_time
+    in_full = (
+        Q(items_ordered__isnull=True)
+        | Q(items_delivered__isnull=True)
+        | Q(items_delivered__gte=F("items_ordered"))
+    )
+    undamaged = Q(damaged=False, lost=False)
+    documents = ~Q(documents_ok=False)  # unknown counts as right
+
+    def overran(stage: str) -> Q:
+        seconds = int(standards[stage] * 3600)
+        return Q(**{f"{STAGE_SECONDS_COLUMN[stage]}__gt": seconds}) | Q(stuck_stage=stage)
+
+    stage_q = {stage: overran(stage) for stage in STAGE_SECONDS_COLUMN}
+    stage_q[Stage.WAREHOUSE] = stage_q[Stage.WAREHOUSE] | Q(
+        *[stage_q[s] for s in WAREHOUSE_STAGES], _connector=Q.OR
+    )
+    annotations = {
+        "due": Count("id", filter=due),
+        "pending": Count("id", filter=~due),
+        "on_time": Count("id", filter=on_time),
+        "late": Count("id", filter=late),
+        "attempted": Count("id", filter=delivered & Q(first_attempt_ok__isnull=False)),
+        "first_attempt_ok": Count("id", filter=delivered & Q(first_attempt_ok=True)),
+        "damaged_or_lost": Count("id", filter=due & ~undamaged),
+        "otif": Count("id", filter=on_time & in_full),
+        "perfect": Count("id", filter=on_time & in_full & undamaged & documents),
+    }
+    for stage, condition in stage_q.items():
+        annotations[f"late_{stage}"] = Count("id", filter=late & condition)
+    return annotations
+
+
+def _delivery_counts(row: dict) -> DeliveryCounts:
+    return DeliveryCounts(
+        **{k: row[k] or 0 for k in DeliveryCounts.__dataclass_fields__ if k != "late_by_stage"},
+        late_by_stage={stage: row[f"late_{stage}"] or 0 for stage in STAGE_SECONDS_COLUMN},
+    )
+
+
+def _shipments_of(period: Period) -> QuerySet[Shipment]:
+    return Shipment.objects.filter(
+        promised_on__gte=period.start, promised_on__lte=period.end
+    ).exclude(status=ShipmentStatus.CANCELLED)
+
+
+def delivery_metrics(
+    period: Period,
+    *,
+    department_ids: set[int] | None = None,
+    as_of: dt.date | None = None,
+) -> dict[object, DeliveryCounts]:
+    """On time, first attempt, damage/loss, OTIF, perfect order (each counted jointly per
+    order) and the late-delivery tree, per department id and for :data:`COMPANY`: one grouped
+    query. ``as_of`` (default today) decides whether an undelivered order is late or pending."""
+    as_of = as_of or timezone.localdate()
+    rows = (
+        _shipments_of(period)
+        .filter(_department_filter(department_ids))
+        .values("department_id")
+        .annotate(**_delivery_annotations(as_of, stage_standards()))
+        .order_by()
+    )
+    groups = {row["department_id"]: row for row in rows}
+    answer: dict[object, DeliveryCounts] = {
+        key: _delivery_counts(row) for key, row in groups.items() if key is not None
+    }
+    if department_ids is None and groups:
+        keys = list(next(iter(groups.values())).keys())
+        keys.remove("department_id")
+        answer[COMPANY] = _delivery_counts(_sum_groups(groups, keys))
+    return answer
+
+
+@dataclass(frozen=True)
+class LateTreeRow:
+    key: object
+    label: str
+    counts: DeliveryCounts
+
+
+def late_tree(
+    period: Period, *, by: str | None = None, as_of: dt.date | None = None
+) -> list[LateTreeRow]:
+    """The late-delivery tree of a period for the company (``by=None``), or per warehouse or
+    per carrier (``by="warehouse"`` / ``"carrier"``; shipments without one under "—"): one
+    grouped query plus the names."""
+    as_of = as_of or timezone.localdate()
+    annotations = _delivery_annotations(as_of, stage_standards())
+    queryset = _shipments_of(period)
+    if by is None:
+        row = queryset.aggregate(**annotations)
+        return [LateTreeRow(COMPANY, "", _delivery_counts(row))]
+    column = {"warehouse": "warehouse_id", "carrier": "carrier_id"}[by]
+    model = {"warehouse": Warehouse, "carrier": Carrier}[by]
+    names = dict(model.objects.values_list("id", "code"))
+    rows = queryset.values(column).annotate(**annotations).order_by(column)
+    return [
+        LateTreeRow(row[column], names.get(row[column], "—"), _delivery_counts(row))
+        for row in rows
+    ]
+
+
+def loaded_periods_of_shipments() -> list[str]:
+    """Months that have shipments (by promised date), newest first — the chart's choices."""
+    months = defaultdict(int)
+    for day in Shipment.objects.dates("promised_on", "month", order="DESC")[:36]:
+        months[Period.for_date(day, "month").key] += 1
+    return list(months)

@@ -1,0 +1,188 @@
+"""KPI results computed from the loaded records (source ``computed``), through the kpis
+services: for the company and every department with records, or for one department.
+
+Running it again replaces the computed results of that period: values are upserted (history
+kept), and computed results the records no longer support (e.g. every answer was removed) are
+deleted, so an empty period reads ``null`` — never 0%.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from apps.departments.models import Department
+from apps.kpis import services as kpi_services
+from apps.kpis.models import KPI, KPIResult, Source
+from apps.kpis.periods import Period, PeriodError
+from cxoffice.errors import ApplicationError
+
+from .. import selectors
+from ..models import Stage
+from ..selectors import COMPANY
+
+LATE_TREE_CODES = {
+    Stage.ORDER_PROCESSING: "delivery.late.order_processing",
+    Stage.PAYMENT_CONFIRMATION: "delivery.late.payment_confirmation",
+    Stage.WAREHOUSE: "delivery.late.warehouse",
+    Stage.PICKING: "delivery.late.warehouse.picking",
+    Stage.SORTING: "delivery.late.warehouse.sorting",
+    Stage.PACKING: "delivery.late.warehouse.packing",
+    Stage.DISPATCH: "delivery.late.warehouse.dispatch",
+    Stage.CARRIER: "delivery.late.carrier",
+}
+OTIF_CODE = "delivery.otif_rate"
+COMPUTED_CODES = (
+    "cx.nps", "service.csat", "cx.ces", "service.first_response_time",
+    "service.resolution_time", "service.fcr_rate", "delivery.on_time_rate",
+    "delivery.first_attempt_success_rate", "delivery.damage_loss_rate", "delivery.late_rate",
+    OTIF_CODE, "cx.perfect_order_rate", *LATE_TREE_CODES.values(),
+)  # fmt: skip
+
+
+def _interval_note(metric: selectors.SurveyMetric, method: str) -> str:
+    parts = [_("%(n)s answers") % {"n": metric.n}]
+    if metric.interval is not None:
+        parts.append(
+            _("95%% interval %(low)s to %(high)s (%(method)s)")
+            % {"low": metric.interval.low, "high": metric.interval.high, "method": method}
+        )
+    if metric.low_sample:
+        parts.append(
+            _("low sample: fewer than %(minimum)s answers") % {"minimum": selectors.min_sample()}
+        )
+    return "; ".join(parts)
+
+
+def _durations_note(d: selectors.Durations, extra: str = "") -> str:
+    note = _("median %(median)s h, p90 %(p90)s h, mean %(mean)s h over %(n)s tickets") % {
+        "median": d.median,
+        "p90": d.p90,
+        "mean": d.mean,
+        "n": d.n,
+    }
+    return f"{note}; {extra}" if extra else note
+
+
+def _rows_for(
+    key: object,
+    surveys: selectors.SurveyMetrics | None,
+    tickets: selectors.TicketMetrics | None,
+    delivery: selectors.DeliveryCounts | None,
+) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = []
+
+    def ratio(code: str, numerator: int, denominator: int, note: str = "") -> None:
+        if denominator > 0:
+            rows.append(
+                {
+                    "kpi": code,
+                    "numerator": numerator,
+                    "denominator": denominator,
+                    "sample_size": denominator,
+                    "note": note,
+                }
+            )
+
+    def value(code: str, amount, n: int, note: str = "") -> None:
+        if amount is not None and n > 0:
+            rows.append({"kpi": code, "value": amount, "sample_size": n, "note": note})
+
+    if surveys is not None:
+        value("cx.nps", surveys.nps.value, surveys.nps.n, _interval_note(surveys.nps, "adjusted Wald"))
+        ratio(
+            "service.csat",
+            surveys.csat.numerator or 0,
+            surveys.csat.n,
+            _interval_note(surveys.csat, "Wilson"),
+        )
+        value("cx.ces", surveys.ces.value, surveys.ces.n, _interval_note(surveys.ces, ""))
+    if tickets is not None:
+        backlog = _("backlog: %(count)s unanswered") % {"count": tickets.backlog}
+        frt = tickets.first_response
+        value(
+            "service.first_response_time", frt.median, frt.n, _durations_note(frt, backlog)
+        )
+        resolution = tickets.resolution
+        value(
+            "service.resolution_time",
+            resolution.mean,
+            resolution.n,
+            _durations_note(resolution),
+        )
+        ratio("service.fcr_rate", tickets.fcr_first_contact, tickets.fcr_resolved)
+    if delivery is not None and delivery.due > 0:
+        pending = _("%(count)s orders pending") % {"count": delivery.pending}
+        ratio("delivery.on_time_rate", delivery.on_time, delivery.due, pending)
+        ratio("delivery.first_attempt_success_rate", delivery.first_attempt_ok, delivery.attempted)
+        ratio("delivery.damage_loss_rate", delivery.damaged_or_lost, delivery.due)
+        ratio("delivery.late_rate", delivery.late, delivery.due, pending)
+        ratio(OTIF_CODE, delivery.otif, delivery.due)
+        ratio("cx.perfect_order_rate", delivery.perfect, delivery.due)
+        for stage, code in LATE_TREE_CODES.items():
+            ratio(code, delivery.late_by_stage[stage], delivery.due)
+    return rows
+
+
+@transaction.atomic
+def kpi_results_compute(
+    *,
+    period: str,
+    department: Department | None = None,
+    user=None,
+    as_of: dt.date | None = None,
+) -> dict[str, Any]:
+    """Compute and write every record-based KPI of ``period`` (company + each department with
+    records, or only ``department``). ``user`` None is the system (scheduled computation);
+    a person must be allowed to write those numbers (data stewards: their departments).
+
+    Returns ``{"period", "results", "created", "updated", "unchanged", "removed"}``.
+    """
+    try:
+        parsed = Period.parse(period)
+    except PeriodError as error:
+        raise ApplicationError(str(error), field="period", code="invalid_period") from error
+    department_ids = None if department is None else {department.pk}
+    surveys = selectors.survey_metrics(parsed, department_ids=department_ids)
+    tickets = selectors.ticket_metrics(parsed, department_ids=department_ids)
+    delivery = selectors.delivery_metrics(parsed, department_ids=department_ids, as_of=as_of)
+    holders = set(surveys) | set(tickets) | set(delivery)
+    codes = dict(Department.objects.filter(pk__in=holders - {COMPANY}).values_list("pk", "code"))
+    known = set(KPI.objects.filter(code__in=COMPUTED_CODES).values_list("code", flat=True))
+    rows: list[dict[str, Any]] = []
+    for key in holders:
+        for row in _rows_for(key, surveys.get(key), tickets.get(key), delivery.get(key)):
+            if row["kpi"] not in known:
+                continue
+            if key == COMPANY:
+                row.update(scope="company")
+            else:
+                row.update(scope="department", department=codes[key])
+            row["period"] = parsed.key
+            rows.append(row)
+
+    stale = KPIResult.objects.filter(
+        kpi__code__in=COMPUTED_CODES, period=parsed.key, source=Source.COMPUTED
+    ).select_related("kpi", "department")
+    if department is None:
+        stale = stale.filter(scope__in=["company", "department"])
+    else:
+        stale = stale.filter(scope="department", department=department)
+    written = {
+        (row["kpi"], row["scope"], row.get("department")) for row in rows
+    }
+    removed = 0
+    for result in stale:
+        holder = result.department.code if result.department_id else None
+        if (result.kpi.code, result.scope, holder) not in written:
+            kpi_services.kpi_result_delete(user=user, result=result)
+            removed += 1
+    summary = (
+        kpi_services.kpi_results_bulk_upsert(user=user, rows=rows, source=Source.COMPUTED)
+        if rows
+        else {"created": 0, "updated": 0, "unchanged": 0}
+    )
+    return {"period": parsed.key, "results": len(rows), **summary, "removed": removed}
