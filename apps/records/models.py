@@ -335,7 +335,10 @@ class SupportTicket(Record):
 class Shipment(Record):
     order_ref = models.CharField(_("order reference"), max_length=100, blank=True)
     status = models.CharField(
-        _("status"), max_length=10, choices=ShipmentStatus.choices, default=ShipmentStatus.IN_TRANSIT
+        _("status"),
+        max_length=10,
+        choices=ShipmentStatus.choices,
+        default=ShipmentStatus.IN_TRANSIT,
     )
     ordered_at = models.DateTimeField(_("ordered at"))
     paid_at = models.DateTimeField(_("paid at"), null=True, blank=True)

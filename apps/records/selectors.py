@@ -230,7 +230,9 @@ def _percentiles(
     if department_ids is not None:
         if not department_ids:
             return {}
-        department_sql = f" AND {qn('department_id')} IN ({', '.join(['%s'] * len(department_ids))})"
+        department_sql = (
+            f" AND {qn('department_id')} IN ({', '.join(['%s'] * len(department_ids))})"
+        )
         params.extend(sorted(department_ids))
     sql = (
         "SELECT grp, n, "  # noqa: S608 - identifiers only; values are parameters
@@ -444,8 +446,7 @@ def late_tree(
     names = dict(model.objects.values_list("id", "code"))
     rows = queryset.values(column).annotate(**annotations).order_by(column)
     return [
-        LateTreeRow(row[column], names.get(row[column], "—"), _delivery_counts(row))
-        for row in rows
+        LateTreeRow(row[column], names.get(row[column], "—"), _delivery_counts(row)) for row in rows
     ]
 
 

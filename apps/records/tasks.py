@@ -3,6 +3,8 @@ Monday computation of last week (beat entry ``compute-last-weeks-kpis``)."""
 
 from __future__ import annotations
 
+import contextlib
+
 from celery import shared_task
 from django.contrib.auth import get_user_model
 from django.utils import timezone
@@ -27,10 +29,8 @@ def load_records_file(self, job_id: int) -> dict:
             self.update_state(state="PROGRESS", meta={"done": done, "total": total})
 
     job = LoadJob.objects.get(pk=job_id)
-    try:
+    with contextlib.suppress(ApplicationError):  # kept on the job: "refused" and the report
         services.load_job_run(job=job, progress=progress)
-    except ApplicationError:
-        pass  # kept on the job: status "refused" and the report
     job.refresh_from_db()
     return {"job": job.pk, "status": job.status, **{
         k: v for k, v in job.report.items() if k != "errors"
@@ -40,9 +40,7 @@ def load_records_file(self, job_id: int) -> dict:
 @shared_task
 def compute_kpis(period: str, department_code: str | None = None, user_id: int | None = None):
     """Compute (again) the record-based KPI results of one period."""
-    department = (
-        Department.objects.get(code=department_code) if department_code else None
-    )
+    department = Department.objects.get(code=department_code) if department_code else None
     user = get_user_model().objects.get(pk=user_id) if user_id else None
     return services.kpi_results_compute(period=period, department=department, user=user)
 

@@ -92,7 +92,9 @@ def _rows_for(
             rows.append({"kpi": code, "value": amount, "sample_size": n, "note": note})
 
     if surveys is not None:
-        value("cx.nps", surveys.nps.value, surveys.nps.n, _interval_note(surveys.nps, "adjusted Wald"))
+        value(
+            "cx.nps", surveys.nps.value, surveys.nps.n, _interval_note(surveys.nps, "adjusted Wald")
+        )
         ratio(
             "service.csat",
             surveys.csat.numerator or 0,
@@ -103,9 +105,7 @@ def _rows_for(
     if tickets is not None:
         backlog = _("backlog: %(count)s unanswered") % {"count": tickets.backlog}
         frt = tickets.first_response
-        value(
-            "service.first_response_time", frt.median, frt.n, _durations_note(frt, backlog)
-        )
+        value("service.first_response_time", frt.median, frt.n, _durations_note(frt, backlog))
         resolution = tickets.resolution
         value(
             "service.resolution_time",
@@ -171,9 +171,7 @@ def kpi_results_compute(
         stale = stale.filter(scope__in=["company", "department"])
     else:
         stale = stale.filter(scope="department", department=department)
-    written = {
-        (row["kpi"], row["scope"], row.get("department")) for row in rows
-    }
+    written = {(row["kpi"], row["scope"], row.get("department")) for row in rows}
     removed = 0
     for result in stale:
         holder = result.department.code if result.department_id else None

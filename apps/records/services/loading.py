@@ -16,7 +16,6 @@ id). Within one file the first occurrence of a record id wins; later repeats are
 from __future__ import annotations
 
 import csv
-import io
 import os
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -121,7 +120,9 @@ def open_table(path: str, name: str = "") -> Table:
         finally:
             handle.close()
 
-    return Table(header, rows(), lambda: (handle.buffer.tell() if not handle.closed else total, total))
+    return Table(
+        header, rows(), lambda: (handle.buffer.tell() if not handle.closed else total, total)
+    )
 
 
 def _open_xlsx(path: str) -> Table:
@@ -248,12 +249,8 @@ class PostgresWriter(_Writer):
             for c, q in zip(self.columns, self.quoted, strict=True)
         )
         raw.execute(f"DROP TABLE IF EXISTS {self.STAGE}")
-        raw.execute(
-            f"CREATE TEMP TABLE {self.STAGE} (rn bigint, {types}) ON COMMIT DROP"  # noqa: S608 - identifiers from the model
-        )
-        self._copy_cm = raw.copy(
-            f"COPY {self.STAGE} (rn, {', '.join(self.quoted)}) FROM STDIN"  # noqa: S608
-        )
+        raw.execute(f"CREATE TEMP TABLE {self.STAGE} (rn bigint, {types}) ON COMMIT DROP")
+        self._copy_cm = raw.copy(f"COPY {self.STAGE} (rn, {', '.join(self.quoted)}) FROM STDIN")
         self.copy = self._copy_cm.__enter__()
         return self
 
@@ -320,7 +317,9 @@ class SqliteWriter(_Writer):
 
     def write(self, number: int, values: tuple) -> None:
         self.batch.append(
-            tuple(a(v) if a and v is not None else v for a, v in zip(self.adapt, values, strict=True))
+            tuple(
+                a(v) if a and v is not None else v for a, v in zip(self.adapt, values, strict=True)
+            )
         )
         if len(self.batch) >= SQLITE_BATCH:
             self._flush()
@@ -409,7 +408,10 @@ def records_load(
                     if len(row_errors) < ERRORS_KEPT:
                         row_errors.append(
                             RowError(
-                                number - 1, mapper.column(error.field), str(error.message), error.code
+                                number - 1,
+                                mapper.column(error.field),
+                                str(error.message),
+                                error.code,
                             )
                         )
                     continue
@@ -487,7 +489,9 @@ def load_job_run(*, job: LoadJob, table: Table | None = None, progress: Progress
         )
     except RowsError as error:
         refused = getattr(error, "report", None) or LoadReport()
-        _finish(job, status=LoadStatus.REFUSED, report=refused.as_dict(), message=str(error.message))
+        _finish(
+            job, status=LoadStatus.REFUSED, report=refused.as_dict(), message=str(error.message)
+        )
         raise
     except ApplicationError as error:
         report = {

@@ -27,7 +27,9 @@ class Command(BaseCommand):
         parser.add_argument(
             "--skip-bad-rows",
             action="store_true",
-            help=gettext_lazy("load the good rows and report the bad ones (default: refuse the file)"),
+            help=gettext_lazy(
+                "load the good rows and report the bad ones (default: refuse the file)"
+            ),
         )
 
     def handle(self, *args, **options):
