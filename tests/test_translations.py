@@ -1,5 +1,6 @@
 """Every string a person reads ships in Simplified and Traditional Chinese."""
 
+import re
 import shutil
 import subprocess
 import sys
@@ -9,6 +10,17 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 LANGUAGES = ["zh_Hans", "zh_Hant"]
+
+
+def _empty_plural(lines: list[str]) -> bool:
+    """Is any ``msgstr[n]`` of a plural entry empty (its continuation lines included)?"""
+    forms: list[str] = []
+    for line in lines:
+        if re.match(r"msgstr\[\d+\] ", line):
+            forms.append(line.split(" ", 1)[1].strip('"'))
+        elif forms and line.startswith('"'):
+            forms[-1] += line.strip('"')
+    return any(form == "" for form in forms)
 
 
 def _untranslated(po_file: Path) -> list[str]:
@@ -23,7 +35,7 @@ def _untranslated(po_file: Path) -> list[str]:
         msgstr = text.split("\nmsgstr ", 1)[1] if "\nmsgstr " in text else ""
         if msgid == '""':
             continue
-        if "#, fuzzy" in text or msgstr.strip() == '""':
+        if "#, fuzzy" in text or msgstr.strip() == '""' or _empty_plural(entry):
             missing.append(msgid)
     return missing
 

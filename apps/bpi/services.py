@@ -17,6 +17,7 @@ from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from apps.departments.models import Department, Employee
 from apps.kpis.models import KPI, Scope
@@ -461,7 +462,12 @@ def remind_overdue_project_owners(*, today: date | None = None) -> dict[str, int
         )
         messages.append(
             EmailMessage(
-                subject=_("cxoffice: %(count)d overdue BPI project(s)") % {"count": len(projects)},
+                subject=ngettext(
+                    "cxoffice: %(count)d overdue BPI project",
+                    "cxoffice: %(count)d overdue BPI projects",
+                    len(projects),
+                )
+                % {"count": len(projects)},
                 body=body,
                 to=[owner.email],
             )

@@ -12,7 +12,7 @@ from django.contrib.admin.options import IncorrectLookupParameters
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from apps.departments.models import Employee
@@ -133,7 +133,9 @@ class FeedbackAdmin(admin.ModelAdmin):
             return
         self.message_user(
             request,
-            gettext("%(count)s items are now %(status)s.")
+            ngettext(
+                "%(count)s item is now %(status)s.", "%(count)s items are now %(status)s.", moved
+            )
             % {"count": moved, "status": Status(to).label},
             messages.SUCCESS,
         )
@@ -168,7 +170,10 @@ class FeedbackAdmin(admin.ModelAdmin):
                 refused.append(f"#{item.pk}: {error.message}")
         if done:
             self.message_user(
-                request, gettext("%(count)s items triaged.") % {"count": done}, messages.SUCCESS
+                request,
+                ngettext("%(count)s item triaged.", "%(count)s items triaged.", done)
+                % {"count": done},
+                messages.SUCCESS,
             )
         for line in refused[:20]:
             self.message_user(request, line, messages.ERROR)
@@ -187,7 +192,11 @@ class FeedbackAdmin(admin.ModelAdmin):
                 return HttpResponseRedirect(request.get_full_path())
             self.message_user(
                 request,
-                gettext("%(owner)s now owns %(count)s items.")
+                ngettext(
+                    "%(owner)s now owns %(count)s item.",
+                    "%(owner)s now owns %(count)s items.",
+                    count,
+                )
                 % {"owner": owner.full_name, "count": count},
                 messages.SUCCESS,
             )

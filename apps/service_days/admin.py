@@ -12,7 +12,7 @@ from django.contrib import admin, messages
 from django.db.models import Count
 from django.http import HttpResponseRedirect
 from django.urls import NoReverseMatch, reverse
-from django.utils.html import format_html
+from django.utils.html import escape, format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -62,16 +62,21 @@ def follow_up_link(finding: Finding, site_name: str = "admin"):
 
 
 def follow_up_message(finding: Finding, site_name: str = "admin"):
+    """One translatable sentence with the link in it (the link is escaped HTML)."""
     if finding.follow_up_type == FollowUp.FEEDBACK:
-        return format_html(
-            "{} {}",
-            gettext("Finding “%(finding)s” is now") % {"finding": str(finding)[:60]},
-            feedback_link(finding.feedback, site_name),
-        )
+        sentence = gettext("Finding “%(finding)s” is now %(link)s.")
+        link = feedback_link(finding.feedback, site_name)
+    else:
+        sentence = gettext("Finding “%(finding)s” is now BPI project %(link)s.")
+        link = project_link(finding.bpi_project, site_name)
     return format_html(
-        "{} {}",
-        gettext("Finding “%(finding)s” is now BPI project") % {"finding": str(finding)[:60]},
-        project_link(finding.bpi_project, site_name),
+        escape(sentence)
+        .replace("{", "{{")
+        .replace("}", "}}")
+        .replace("%(finding)s", "{finding}")
+        .replace("%(link)s", "{link}"),
+        finding=str(finding)[:60],
+        link=link,
     )
 
 

@@ -77,7 +77,7 @@ def test_triage_action(catalog, lead_client):
     blank = FeedbackFactory()
     response = _action(lead_client, "triage_with_defaults", [item, blank])
     body = response.content.decode()
-    assert "1 items triaged" in body
+    assert "1 item triaged" in body
     assert f"#{blank.pk}" in body
     item.refresh_from_db()
     assert (item.status, item.department.code) == (Status.TRIAGED, "PROD")

@@ -10,6 +10,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from apps.departments.models import Department, Employee
 from cxoffice.errors import ApplicationError, ConflictError, RowError
@@ -329,7 +330,12 @@ def remind_overdue_feedback_owners(*, today: dt.date | None = None) -> dict[str,
         )
         messages.append(
             EmailMessage(
-                subject=_("cxoffice: %(count)d overdue feedback item(s)") % {"count": len(items)},
+                subject=ngettext(
+                    "cxoffice: %(count)d overdue feedback item",
+                    "cxoffice: %(count)d overdue feedback items",
+                    len(items),
+                )
+                % {"count": len(items)},
                 body=body,
                 to=[owner.email],
             )
