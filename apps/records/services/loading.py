@@ -285,8 +285,7 @@ class PostgresWriter(_Writer):
 
 
 class SqliteWriter(_Writer):
-    """Batches of ``INSERT … ON CONFLICT DO UPDATE … WHERE``: a row already written by this
-    load (an earlier repeat in the file) or unchanged is left alone."""
+    """Batches of ``INSERT … ON CONFLICT DO UPDATE … WHERE <something changed>``."""
 
     def __enter__(self):
         ops = connection.ops
@@ -307,15 +306,22 @@ class SqliteWriter(_Writer):
         self.sql = (
             f"INSERT INTO {self.table} ({cols}) VALUES ({marks}) "  # noqa: S608 - identifiers only
             'ON CONFLICT ("source_system", "source_record_id") DO UPDATE SET '
-            f'{sets} WHERE {self.table}."load_job_id" IS NOT excluded."load_job_id" '
-            f"AND ({changed})"
+            f"{sets} WHERE {changed}"
         )
+        # Record ids already written by this load: a later repeat in the file is skipped (the
+        # first occurrence wins, as on PostgreSQL). SQLite is the small-scale database; the
+        # streaming, flat-memory path is PostgreSQL's.
+        self.seen: set[tuple[str, str]] = set()
         self.batch: list[tuple] = []
         self.created = self.updated = 0
         self.cursor = connection.cursor()
         return self
 
     def write(self, number: int, values: tuple) -> None:
+        key = (values[0], values[1])
+        if key in self.seen:
+            return
+        self.seen.add(key)
         self.batch.append(
             tuple(
                 a(v) if a and v is not None else v for a, v in zip(self.adapt, values, strict=True)
