@@ -252,6 +252,8 @@ def _project(project, today: dt.date) -> dict[str, Any]:
             {
                 "kpi": link.kpi.code,
                 "name": _translated(link.kpi.name),
+                "unit": link.kpi.unit,
+                "decimals": link.kpi.decimals,
                 "department": link.department.code if link.department else None,
                 "baseline": _decimal(link.baseline),
                 "goal": _decimal(link.goal),

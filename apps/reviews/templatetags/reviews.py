@@ -43,6 +43,18 @@ def kpi_value(value, row) -> str:
 
 
 @register.filter
+def signed_kpi(value, row) -> str:
+    """A gap in the KPI's unit, signed and rounded half-up to the row's decimals: +0.1, −5.28."""
+    number = _decimal(value)
+    if number is None:
+        return "—"
+    decimals = row.get("decimals", 2) if isinstance(row, dict) else 2
+    shown = abs(number).quantize(Decimal(1).scaleb(-int(decimals)), rounding=ROUND_HALF_UP)
+    sign = "+" if number > 0 else "−" if number < 0 and shown else ""
+    return f"{sign}{shown}"
+
+
+@register.filter
 def signed(value) -> str:
     """+3, −1.25, 0 (a change against last week or the average)."""
     number = _decimal(value)
