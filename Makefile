@@ -29,7 +29,7 @@ demo: $(VENV)/.installed messages
 	env -u DATABASE_URL $(BIN)/python manage.py runserver $(DEMO_ADDR) --noreload
 
 test: $(VENV)/.installed-dev
-	scripts/system_deps.sh gettext postgresql chromium
+	scripts/system_deps.sh gettext postgresql chromium redis
 	$(MAKE) messages
 	scripts/test.sh
 

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Everything `make test` checks: lint, migrations, and the whole suite twice — on SQLite and on a
 # throwaway PostgreSQL — browser tests included. Fails if either run fails or runs no test.
+# Each run includes tests/integration: a real redis-server and `celery -A cxoffice worker`
+# processes on a database of their own (a SQLite file, or a fresh database on the PostgreSQL server).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
