@@ -66,11 +66,13 @@ def _stop(process: subprocess.Popen | None, sig=signal.SIGTERM) -> None:
 def redis_url(tmp_path_factory):
     if shutil.which("redis-server") is None:
         subprocess.run([str(ROOT / "scripts/system_deps.sh"), "redis"], check=True)
+    redis_server = shutil.which("redis-server")
+    assert redis_server, "redis-server is not installed (scripts/system_deps.sh redis)"
     folder = tmp_path_factory.mktemp("redis")
     port = _free_port()
     server = subprocess.Popen(
         [
-            "redis-server",
+            redis_server,
             "--port",
             str(port),
             "--bind",
@@ -83,7 +85,7 @@ def redis_url(tmp_path_factory):
             "no",
             "--daemonize",
             "no",
-        ],  # fmt: skip
+        ]
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
@@ -169,7 +171,7 @@ class Workers:
                 "--without-gossip",
                 "--without-mingle",
                 "--without-heartbeat",
-            ],  # fmt: skip
+            ]
             cwd=ROOT,
             env=self.env,
             stdout=log,
@@ -238,7 +240,7 @@ def _big_file(path: Path, rows: int) -> None:
                 "shipped_at",
                 "delivered_at",
                 "promised_at",
-            ]  # fmt: skip
+            ]
         )
         for i in range(rows):
             day = 1 + i % 28
@@ -251,7 +253,7 @@ def _big_file(path: Path, rows: int) -> None:
                     f"2026-02-{day:02d}T18:00:00+00:00",
                     "" if i % 7 == 0 else f"2026-03-{day:02d}T10:00:00+00:00",
                     f"2026-03-{day:02d}T00:00:00+00:00",
-                ]  # fmt: skip
+                ]
             )
 
 
