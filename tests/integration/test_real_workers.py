@@ -85,7 +85,7 @@ def redis_url(tmp_path_factory):
             "no",
             "--daemonize",
             "no",
-        ]
+        ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
@@ -171,7 +171,7 @@ class Workers:
                 "--without-gossip",
                 "--without-mingle",
                 "--without-heartbeat",
-            ]
+            ],
             cwd=ROOT,
             env=self.env,
             stdout=log,
