@@ -40,7 +40,8 @@ def test_a_mapped_column_missing_from_the_file_is_refused(catalog, tmp_path):
     path = write(tmp_path, "order_id,order_status\nx,delivered\n")
     with pytest.raises(ApplicationError) as refused:
         load_file(path, mapping=RecordMapping.objects.get(name="olist-orders"))
-    assert refused.value.field == "order_purchase_timestamp"
+    assert refused.value.field == "order_approved_at"
+    assert "“order_purchase_timestamp”" in refused.value.message
 
 
 def test_bad_timestamp_refuses_the_file_with_row_and_column(tmp_path):

@@ -178,11 +178,11 @@ class Mapper:
                     code="unknown_column",
                 )
         else:
-            missing = [c for c in mapping.columns if c not in header]
+            missing = sorted(c for c in mapping.columns if c not in header)
             if missing:
                 raise ApplicationError(
-                    _("The file has no column “%(column)s” (the mapping “%(mapping)s” needs it).")
-                    % {"column": missing[0], "mapping": mapping.name},
+                    _("The file has no column %(columns)s (the mapping “%(mapping)s” needs it).")
+                    % {"columns": ", ".join(f"“{c}”" for c in missing), "mapping": mapping.name},
                     field=missing[0],
                     code="missing_column",
                 )
