@@ -1,0 +1,632 @@
+"""PostgreSQL fast path of the loader for CSV files: the file's bytes go unchanged into a staging
+table of text columns, and checking, converting and upserting happen set-based in SQL.
+
+1. ``COPY records_raw FROM STDIN (FORMAT csv, HEADER true)`` with the raw file in chunks (no
+   per-row Python); an identity column numbers the rows in file order.
+2. One scan marks the rows that SQL cannot vouch for: any cell that is not plainly valid
+   (strict patterns for dates, numbers, yes/no, choices, known codes, trimmed text within its
+   length), a score outside its scale, dates out of order, a local time on a day the zone
+   changes its offset. Those rows — normally few — go through :class:`RowParser`, so a refused
+   row gets exactly the Python path's message, and a row the strict patterns were too strict
+   for (``2026-3-1``, `` yes ``) is still loaded with the Python path's values.
+3. One ``INSERT … SELECT DISTINCT ON … ON CONFLICT … DO UPDATE … WHERE <changed>`` writes the
+   rows converted in SQL together with those RowParser accepted.
+
+Soundness is the rule: SQL converts a cell only when RowParser would give the same value; the
+file goes to the Python path whole when PostgreSQL's CSV reading could differ from Python's
+(a stray quote, a ragged or blank line, an end-of-data marker, bytes that are not UTF-8, an
+over-long field), or when the mapping uses something not translated here (a date format other
+than ISO 8601 or ``%Y-%m-%d[ T]%H:%M[:%S]``, non-text constants or value maps).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import re
+import zoneinfo
+from collections.abc import Callable
+from typing import Any
+
+from django.db import connection, transaction
+from psycopg import sql
+
+from cxoffice.errors import ApplicationError, RowError
+
+from ..fields import (
+    BOOKKEEPING_COLUMNS,
+    BOOL,
+    CHOICE,
+    COLUMNS,
+    DATETIME,
+    FALSE,
+    FIELDS,
+    INT,
+    REF,
+    TEXT,
+    TRUE,
+    RowParser,
+)
+from ..models import SCORE_RANGES, RecordKind, RecordMapping, ShipmentStatus, Stage
+
+RAW = "records_raw"
+SUSPECT = "records_suspect"
+TYPED = "records_typed"
+CHUNK = 1 << 20
+SUSPECT_BATCH = 2000
+FIELD_LIMIT = 131072  # Python's csv.field_size_limit(): a longer field refuses the file there
+# What Python's str.strip() removes (str.isspace()); a cell SQL takes as is has none at its ends.
+PY_SPACE = (
+    "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680"
+    + "".join(chr(c) for c in range(0x2000, 0x200B))
+    + "\u2028\u2029\u202f\u205f\u3000"
+)
+# A quote inside an unquoted field (Python keeps it, PostgreSQL opens a quoted section), or
+# PostgreSQL's end-of-data marker: the file goes to the Python path.
+_CSV_DOUBT = re.compile(rb'[^,\r\n"]"[^,\r\n"]|[\r\n]\\\.')
+
+# Dates from 1900 to 2099 that exist (month lengths and leap years), then the time.
+_LEAP = r"(?:19(?:0[48]|[2468][048]|[13579][26])|20(?:[02468][048]|[13579][26]))"
+_DATE = (
+    r"(?:(?:19|20)[0-9]{2}-(?:(?:0[13578]|1[02])-(?:0[1-9]|[12][0-9]|3[01])"
+    r"|(?:0[469]|11)-(?:0[1-9]|[12][0-9]|30)|02-(?:0[1-9]|1[0-9]|2[0-8]))|" + _LEAP + r"-02-29)"
+)
+_HM = r"(?:[01][0-9]|2[0-3]):[0-5][0-9]"
+_ISO = (
+    "^" + _DATE + r"(?:[T ]" + _HM + r"(?::[0-5][0-9](?:\.[0-9]{1,6})?)?"
+    r"(?:Z|[+-](?:0[0-9]|1[0-5]):[0-5][0-9])?)?$"
+)
+# strptime formats translated (zero-padded fields only; anything else goes to RowParser).
+FORMATS = {
+    "%Y-%m-%d": "^" + _DATE + "$",
+    "%Y-%m-%d %H:%M": "^" + _DATE + " " + _HM + "$",
+    "%Y-%m-%d %H:%M:%S": "^" + _DATE + " " + _HM + ":[0-5][0-9]$",
+    "%Y-%m-%dT%H:%M": "^" + _DATE + "T" + _HM + "$",
+    "%Y-%m-%dT%H:%M:%S": "^" + _DATE + "T" + _HM + ":[0-5][0-9]$",
+}
+STAMPS = (
+    "ordered_at", "paid_at", "warehouse_received_at", "picked_at", "sorted_at", "packed_at",
+    "shipped_at", "delivered_at", "promised_at",
+)  # fmt: skip
+
+
+@functools.lru_cache(maxsize=32)
+def _offset_change_days(zone_name: str) -> tuple[str, ...]:
+    """Local dates (1900–2099) on which ``zone`` changes its UTC offset: a naive time on such a
+    day may be ambiguous or missing, where PostgreSQL and zoneinfo choose differently."""
+    zone = zoneinfo.ZoneInfo(zone_name)
+    days: set[str] = set()
+    moment = dt.datetime(1899, 12, 30, tzinfo=dt.UTC)
+    end = dt.datetime(2100, 1, 2, tzinfo=dt.UTC)
+    before = moment.astimezone(zone).utcoffset()
+    step = dt.timedelta(hours=12)
+    while moment < end:
+        moment += step
+        local = moment.astimezone(zone)
+        offset = local.utcoffset()
+        if offset != before:
+            for delta in (-2, -1, 0, 1):
+                days.add(str((local + dt.timedelta(days=delta)).date()))
+            before = offset
+    return tuple(sorted(days))
+
+
+@functools.lru_cache(maxsize=32)
+def _zone_agrees(zone_name: str) -> bool:
+    """PostgreSQL's time zone data gives the offsets zoneinfo gives (checked every 12 hours,
+    1900–2099): otherwise the SQL conversion could differ from RowParser's."""
+    zone = zoneinfo.ZoneInfo(zone_name)
+    start = dt.datetime(1900, 1, 1, tzinfo=dt.UTC)
+    steps = 200 * 365 * 2 + 100
+    offsets = [
+        int((start + dt.timedelta(hours=12 * i)).astimezone(zone).utcoffset().total_seconds())
+        for i in range(steps)
+    ]
+    with connection.cursor() as cursor:
+        try:
+            with transaction.atomic():
+                cursor.execute(
+                    "SELECT count(*) FROM unnest(%s::int[]) WITH ORDINALITY AS o(seconds, i) "
+                    "WHERE extract(epoch FROM ((%s::timestamptz + (i - 1) * interval '12 hours')"
+                    " AT TIME ZONE %s) - ((%s::timestamptz + (i - 1) * interval '12 hours')"
+                    " AT TIME ZONE 'UTC')) <> seconds",
+                    [offsets, start, zone_name, start],
+                )
+                (differ,) = cursor.fetchone()
+        except Exception:
+            return False
+    return differ == 0
+
+
+class Untranslatable(Exception):
+    """The mapping or file needs the Python path."""
+
+
+class _Plan:
+    """The SQL of one load: which staging column feeds each field, and how it is checked and
+    converted."""
+
+    def __init__(self, kind: str, header: list[str], mapping: RecordMapping | None, refs):
+        self.kind = RecordKind(kind)
+        self.specs = FIELDS[self.kind]
+        self.header = header
+        position = {name: i for i, name in enumerate(header) if name}  # the last one wins
+        self.staged = [sql.Identifier(f"c{i}") for i in range(len(header))]
+        self.sources: dict[str, sql.Composable] = {}
+        self.zone_name = ""
+        if mapping is None:
+            for name, i in position.items():
+                self.sources[name] = sql.SQL("r.{}").format(self.staged[i])
+            date_format = ""
+            value_maps: dict = {}
+        else:
+            for name, value in (mapping.constants or {}).items():
+                if not isinstance(value, str):
+                    raise Untranslatable
+                self.sources[name] = sql.Literal(value)
+            for column, name in mapping.columns.items():
+                self.sources[name] = sql.SQL("r.{}").format(self.staged[position[column]])
+            date_format = mapping.date_format
+            value_maps = mapping.value_maps or {}
+        for name, values in value_maps.items():
+            if not all(isinstance(v, str) for v in values.values()):
+                raise Untranslatable
+            self.sources[name] = self._mapped(self.sources.get(name), values)
+        if date_format and date_format not in FORMATS:
+            raise Untranslatable
+        self.stamp_pattern = FORMATS[date_format] if date_format else _ISO
+        read = {
+            position[c]
+            for c, name in ((mapping.columns if mapping else {n: n for n in position}).items())
+            if c in position and name != "comment"
+        }
+        # Cells no field reads (and comments): only Python's field size limit applies to them.
+        self.unbounded = [c for i, c in enumerate(self.staged) if i not in read]
+        self.refs = refs
+        self.zone_days: tuple[str, ...] = ()
+
+    @staticmethod
+    def _mapped(source: sql.Composable | None, values: dict[str, str]) -> sql.Composable:
+        key = sql.SQL("coalesce({}, '')").format(source) if source else sql.Literal("")
+        default = sql.Literal(values["*"]) if "*" in values else (source or sql.NULL)
+        whens = sql.SQL(" ").join(
+            sql.SQL("WHEN {} THEN {}").format(sql.Literal(k), sql.Literal(v))
+            for k, v in values.items()
+            if k != "*"
+        )
+        if source is not None:
+            # RowParser looks the stripped text up: a cell with spaces at its ends is left to it.
+            return sql.SQL(
+                "(CASE WHEN {} <> btrim({}, {}) THEN {} ELSE CASE {} {} ELSE {} END END)"
+            ).format(source, source, sql.Literal(PY_SPACE), source, key, whens, default)
+        return sql.SQL("(CASE {} {} ELSE {} END)").format(key, whens, default)
+
+    # --- per field: (accept, value) ------------------------------------------------------------
+    def src(self, name: str) -> sql.Composable:
+        return self.sources.get(name, sql.NULL)
+
+    def blank(self, name: str) -> sql.Composable:
+        return sql.SQL("coalesce({}, '') = ''").format(self.src(name))
+
+    def accept(self, name: str) -> sql.Composable:
+        spec = self.specs[name]
+        x = self.src(name)
+        if name not in self.sources:
+            return sql.SQL("false") if spec.required else sql.SQL("true")
+        if spec.type == TEXT:
+            check = sql.SQL("{x} = btrim({x}, {space})").format(x=x, space=sql.Literal(PY_SPACE))
+            limit = spec.max_length or FIELD_LIMIT
+            check = sql.SQL("({} AND char_length({}) <= {})").format(check, x, sql.Literal(limit))
+        elif spec.type == DATETIME:
+            check = sql.SQL("{} ~ {}").format(x, sql.Literal(self.stamp_pattern))
+            if self.zone_days:
+                check = sql.SQL("({} AND left({}, 10) <> ALL({}::text[]))").format(
+                    check, x, sql.Literal(list(self.zone_days))
+                )
+        elif spec.type == INT:
+            check = sql.SQL("(char_length({x}) <= 9 AND btrim({x}, '0123456789') = '')").format(x=x)
+        elif spec.type == BOOL:
+            check = sql.SQL("lower({}) IN ({})").format(
+                x, sql.SQL(", ").join(sql.Literal(v) for v in sorted(TRUE | FALSE))
+            )
+        elif spec.type == CHOICE:
+            check = sql.SQL("lower({}) IN ({})").format(
+                x, sql.SQL(", ").join(sql.Literal(v) for v in spec.choices)
+            )
+        elif spec.type == REF:
+            check = sql.SQL("{} = ANY({}::text[])").format(x, sql.Literal(list(self.refs[name])))
+        else:  # pragma: no cover - every type is listed above
+            raise Untranslatable
+        if spec.required:
+            return sql.SQL("(NOT {} AND {})").format(self.blank(name), check)
+        return sql.SQL("({} OR {})").format(self.blank(name), check)
+
+    def value(self, name: str) -> sql.Composable:
+        """The converted value, for a row whose cells were accepted."""
+        spec = self.specs[name]
+        x = self.src(name)
+        if name not in self.sources:
+            return sql.SQL(
+                {TEXT: "''::text", CHOICE: "''::text", DATETIME: "NULL::timestamptz",
+                 INT: "NULL::bigint", BOOL: "NULL::boolean", REF: "NULL::bigint"}[spec.type]
+            )  # fmt: skip
+        if spec.type == TEXT:
+            return sql.SQL("coalesce({}, '')").format(x)
+        if spec.type == DATETIME:
+            return sql.SQL("nullif({}, '')::timestamptz").format(x)
+        if spec.type == INT:
+            return sql.SQL("nullif({}, '')::bigint").format(x)
+        if spec.type == BOOL:
+            return sql.SQL("(CASE WHEN lower({x}) IN ({t}) THEN true "
+                           "WHEN lower({x}) IN ({f}) THEN false END)").format(
+                x=x,
+                t=sql.SQL(", ").join(sql.Literal(v) for v in sorted(TRUE)),
+                f=sql.SQL(", ").join(sql.Literal(v) for v in sorted(FALSE)),
+            )  # fmt: skip
+        if spec.type == CHOICE:
+            return sql.SQL("lower(coalesce({}, ''))").format(x)
+        if spec.type == REF:
+            codes = sql.Literal(list(self.refs[name]))
+            ids = sql.Literal(list(self.refs[name].values()))
+            return sql.SQL("({ids}::bigint[])[array_position({codes}::text[], {x})]").format(
+                ids=ids, codes=codes, x=x
+            )
+        raise Untranslatable  # pragma: no cover
+
+
+def _later(earlier: str, later: str) -> str:
+    return f"(v.{later} IS NULL OR v.{earlier} IS NULL OR v.{later} >= v.{earlier})"
+
+
+def _seconds(start: str, end: str) -> str:
+    return f"floor(extract(epoch FROM ({end} - {start})))::bigint"
+
+
+class FastLoad:
+    """One CSV load on PostgreSQL; :meth:`run` returns (read, rejected, errors, created,
+    updated) like the Python path, or raises :class:`Untranslatable` before writing anything
+    (the caller then runs the Python path)."""
+
+    def __init__(
+        self,
+        *,
+        kind: str,
+        path: str,
+        header: list[str],
+        mapping: RecordMapping | None,
+        mapper: Callable,
+        parser: RowParser,
+        load_job_id: int | None,
+    ) -> None:
+        if not header or len(header) > 1000:
+            raise Untranslatable
+        self.kind = RecordKind(kind)
+        self.path = path
+        self.mapper = mapper
+        self.parser = parser
+        self.load_job_id = load_job_id
+        self.plan = _Plan(kind, header, mapping, parser.refs)
+        zone_name = getattr(parser.zone, "key", None)
+        if not zone_name or not _zone_agrees(zone_name):
+            raise Untranslatable
+        self.zone_name = zone_name
+        self.plan.zone_days = _offset_change_days(zone_name)
+        if "source_record_id" not in self.plan.sources:
+            raise Untranslatable
+
+    # --- 1. the raw file -----------------------------------------------------------------------
+    def copy(self, cursor, progress: Callable[[int, int], None] | None) -> None:
+        plan = self.plan
+        columns = sql.SQL(", ").join(sql.SQL("{} text").format(c) for c in plan.staged)
+        cursor.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(sql.Identifier(RAW)))
+        cursor.execute(
+            sql.SQL(
+                "CREATE TEMP TABLE {} ({}, rn bigint GENERATED ALWAYS AS IDENTITY) ON COMMIT DROP"
+            ).format(sql.Identifier(RAW), columns)
+        )
+        statement = sql.SQL("COPY {} ({}) FROM STDIN WITH (FORMAT csv, HEADER true)").format(
+            sql.Identifier(RAW), sql.SQL(", ").join(plan.staged)
+        )
+        with open(self.path, "rb") as handle:
+            total = handle.seek(0, 2)
+            handle.seek(0)
+            tail = b""
+            with cursor.copy(statement) as copy:
+                while chunk := handle.read(CHUNK):
+                    doubt = b'"' in chunk or b"\\" in chunk or b"\\" in tail
+                    if doubt and _CSV_DOUBT.search(tail + chunk):
+                        raise Untranslatable
+                    tail = chunk[-2:]
+                    copy.write(chunk)
+                    if progress:
+                        progress(handle.tell(), total)
+
+    # --- 2. the rows SQL cannot vouch for ------------------------------------------------------
+    def select_converted(self) -> sql.Composable:
+        """``rn`` and every column of :data:`COLUMNS` for the accepted rows of the raw table."""
+        plan = self.plan
+        fields = [f for f in plan.specs if f not in ("department", "warehouse", "carrier")]
+        inner = sql.SQL(", ").join(
+            sql.SQL("{} AS {}").format(plan.value(f), sql.Identifier(f)) for f in fields
+        )
+        refs = [
+            sql.SQL("{} AS {}").format(plan.value(f), sql.Identifier(f + "_id"))
+            for f in ("department", "warehouse", "carrier")
+            if f in plan.specs
+        ]
+        source_system = plan.sources.get("source_system")
+        default = sql.Literal(self.parser.default_source_system)
+        system = (
+            sql.SQL("coalesce(nullif({}, ''), {})").format(source_system, default)
+            if source_system is not None
+            else default
+        )
+        inner = sql.SQL(", ").join([inner, *refs, sql.SQL("{} AS system").format(system)])
+        outer = {
+            "source_system": "v.system",
+            "load_job_id": f"{self.load_job_id or 'NULL'}::bigint",
+            "source_record_id": "v.source_record_id",
+            "department_id": "v.department_id",
+        }
+        if self.kind == RecordKind.SURVEYS:
+            outer["scale"] = (
+                "CASE WHEN v.survey_type = 'ces' THEN coalesce(nullif(v.scale, ''), 'easy_1_7') "
+                "ELSE '' END"
+            )
+        elif self.kind == RecordKind.TICKETS:
+            outer["first_response_seconds"] = _seconds("v.opened_at", "v.first_response_at")
+            outer["resolution_seconds"] = _seconds("v.opened_at", "v.resolved_at")
+        else:
+            zone = sql.Literal(self.zone_name).as_string(connection.connection)
+            outer["status"] = (
+                "CASE WHEN v.status <> '' THEN v.status WHEN v.delivered_at IS NOT NULL "
+                "THEN 'delivered' ELSE 'in_transit' END"
+            )
+            outer["damaged"] = "coalesce(v.damaged, false)"
+            outer["lost"] = "coalesce(v.lost, false)"
+            outer["promised_on"] = f"(v.promised_at AT TIME ZONE {zone})::date"
+            outer["delivered_on"] = f"(v.delivered_at AT TIME ZONE {zone})::date"
+            s = _seconds
+            outer.update(
+                payment_seconds=s("v.ordered_at", "v.paid_at"),
+                processing_seconds=s("v.paid_at", "v.warehouse_received_at"),
+                picking_seconds=s("v.warehouse_received_at", "v.picked_at"),
+                sorting_seconds=s("v.picked_at", "v.sorted_at"),
+                packing_seconds=s("coalesce(v.sorted_at, v.picked_at)", "v.packed_at"),
+                dispatch_seconds=s("v.packed_at", "v.shipped_at"),
+                warehouse_seconds=s("coalesce(v.warehouse_received_at, v.paid_at)", "v.shipped_at"),
+                carrier_seconds=s("v.shipped_at", "v.delivered_at"),
+            )
+            stuck = " ".join(
+                f"WHEN v.{name} IS NOT NULL THEN '{stage}'"
+                for name, stage in (
+                    ("shipped_at", Stage.CARRIER),
+                    ("packed_at", Stage.DISPATCH),
+                    ("sorted_at", Stage.PACKING),
+                    ("picked_at", Stage.SORTING),
+                    ("warehouse_received_at", Stage.PICKING),
+                    ("paid_at", Stage.ORDER_PROCESSING),
+                )
+            )
+            outer["stuck_stage"] = (
+                f"CASE WHEN v.delivered_at IS NOT NULL OR ({outer['status']}) = "
+                f"'{ShipmentStatus.CANCELLED}' THEN '' ELSE CASE {stuck} "
+                f"ELSE '{Stage.PAYMENT_CONFIRMATION}' END END"
+            )
+        select = ", ".join(f'{outer.get(c, f"v.{c}")} AS "{c}"' for c in COLUMNS[self.kind])
+        return sql.SQL(
+            "SELECT v.rn, {select} FROM (SELECT r.rn, {inner} FROM {raw} r "
+            "WHERE NOT EXISTS (SELECT 1 FROM {suspect} s WHERE s.rn = r.rn) OFFSET 0) v"
+        ).format(
+            select=sql.SQL(select),
+            inner=inner,
+            raw=sql.Identifier(RAW),
+            suspect=sql.Identifier(SUSPECT),
+        )
+
+    def find_suspects(self, cursor) -> None:
+        plan = self.plan
+        accepts = [plan.accept(f) for f in plan.specs]
+        source_system = plan.sources.get("source_system")
+        if source_system is not None and not self.parser.default_source_system:
+            accepts.append(sql.SQL("NOT {}").format(plan.blank("source_system")))
+        elif source_system is None and not self.parser.default_source_system:
+            raise Untranslatable
+        # Cells of columns no field reads: only Python's field size limit applies.
+        accepts += [
+            sql.SQL("coalesce(char_length(r.{}), 0) <= {}").format(c, sql.Literal(FIELD_LIMIT))
+            for c in plan.unbounded
+        ]
+        rules = self._rules()
+        cursor.execute(
+            sql.SQL(
+                "CREATE TEMP TABLE {suspect} ON COMMIT DROP AS SELECT r.rn FROM {raw} r "
+                "WHERE NOT (CASE WHEN {accept} THEN {rules} ELSE false END)"
+            ).format(
+                suspect=sql.Identifier(SUSPECT),
+                raw=sql.Identifier(RAW),
+                accept=sql.SQL(" AND ").join(accepts),
+                rules=rules,
+            )
+        )
+
+    def _rules(self) -> sql.Composable:
+        """The checks between cells (on converted values), for rows whose cells passed."""
+        plan = self.plan
+
+        def v(name: str) -> sql.Composable:
+            return plan.value(name)
+
+        def not_before(earlier: str, later: str) -> sql.Composable:
+            return sql.SQL("coalesce({} >= {}, true)").format(v(later), v(earlier))
+
+        if self.kind == RecordKind.SURVEYS:
+            ranges = sql.SQL(" ").join(
+                sql.SQL("WHEN {} = {} AND {} = {} THEN {} BETWEEN {} AND {}").format(
+                    sql.SQL("v_type"),
+                    sql.Literal(str(survey)),
+                    sql.SQL("v_scale"),
+                    sql.Literal(str(scale)),
+                    v("score"),
+                    sql.Literal(low),
+                    sql.Literal(high),
+                )
+                for (survey, scale), (low, high) in SCORE_RANGES.items()
+            )
+            scale = sql.SQL(
+                "CASE WHEN v_type = 'ces' THEN coalesce(nullif(v_raw_scale, ''), 'easy_1_7') "
+                "ELSE v_raw_scale END"
+            )
+            body = sql.SQL(
+                "(v_type = 'ces' OR v_raw_scale = '') AND CASE {ranges} ELSE false END"
+            ).format(ranges=ranges)
+            body = sql.SQL(
+                "(SELECT {body} FROM (SELECT v_type, v_raw_scale, {scale} AS v_scale FROM "
+                "(SELECT {t} AS v_type, {s} AS v_raw_scale) a) b)"
+            ).format(body=body, scale=scale, t=v("survey_type"), s=v("scale"))
+            return body
+        if self.kind == RecordKind.TICKETS:
+            return sql.SQL("{} AND {} AND coalesce({} <> 0, true)").format(
+                not_before("opened_at", "first_response_at"),
+                not_before("opened_at", "resolved_at"),
+                v("contacts_to_resolve"),
+            )
+        return sql.SQL("{} AND {}").format(
+            not_before("ordered_at", "delivered_at"), not_before("ordered_at", "promised_at")
+        )
+
+    # --- the suspects through RowParser ------------------------------------------------------
+    def check_suspects(self, cursor, *, skip_bad_rows: bool) -> tuple[int, int, list[RowError]]:
+        """(blank rows, rejected rows, the first errors); accepted suspects go to the typed
+        staging table."""
+        from .loading import ERRORS_KEPT, _Writer
+
+        writer = _Writer(self.kind)
+        types = ", ".join(
+            f"{q} {writer.fields[c].db_type(connection)}"
+            for c, q in zip(writer.columns, writer.quoted, strict=True)
+        )
+        cursor.execute(f"CREATE TEMP TABLE {TYPED} (rn bigint, {types}) ON COMMIT DROP")
+        copy_sql = f"COPY {TYPED} (rn, {', '.join(writer.quoted)}) FROM STDIN"
+        header = self.plan.header
+        blanks = rejected = 0
+        errors: list[RowError] = []
+        fetch = connection.connection.cursor(name="records_suspects")
+        fetch.execute(
+            sql.SQL("SELECT r.rn, {} FROM {} r JOIN {} s USING (rn) ORDER BY r.rn").format(
+                sql.SQL(", ").join(sql.SQL("r.{}").format(c) for c in self.plan.staged),
+                sql.Identifier(RAW),
+                sql.Identifier(SUSPECT),
+            )
+        )
+        try:
+            while batch := fetch.fetchmany(SUSPECT_BATCH):
+                good = []
+                for rn, *cells in batch:
+                    line = ["" if c is None else c for c in cells]
+                    if not any(cell.strip() for cell in line):
+                        blanks += 1
+                        continue
+                    number = rn - blanks
+                    try:
+                        values = self.parser.parse(
+                            self.mapper(dict(zip(header, line, strict=True)))
+                        )
+                    except ApplicationError as error:
+                        rejected += 1
+                        if len(errors) < ERRORS_KEPT:
+                            errors.append(
+                                RowError(
+                                    number - 1,
+                                    self.mapper.column(error.field),
+                                    str(error.message),
+                                    error.code,
+                                )
+                            )
+                        continue
+                    if skip_bad_rows or not errors:
+                        good.append((rn, *values))
+                if good:
+                    with cursor.copy(copy_sql) as copy:
+                        for row in good:
+                            copy.write_row(row)
+        finally:
+            fetch.close()
+        return blanks, rejected, errors
+
+    # --- 3. the upsert -------------------------------------------------------------------------
+    def upsert(self, cursor) -> tuple[int, int]:
+        columns = COLUMNS[self.kind]
+        quoted = [connection.ops.quote_name(c) for c in columns]
+        cols = ", ".join(quoted)
+        key = '"source_system", "source_record_id"'
+        data = [connection.ops.quote_name(c) for c in columns if c not in BOOKKEEPING_COLUMNS]
+        sets = ", ".join(f"{q} = EXCLUDED.{q}" for q in quoted[2:])
+        changed = (
+            f"({', '.join('t.' + q for q in data)}) IS DISTINCT FROM "
+            f"({', '.join('EXCLUDED.' + q for q in data)})"
+        )
+        table = connection.ops.quote_name(self.parser_model_table())
+        statement = sql.SQL(
+            "WITH up AS (INSERT INTO {table} AS t ({cols}) "
+            "SELECT DISTINCT ON ({key}) {cols} FROM ({converted} UNION ALL "
+            "SELECT rn, {cols} FROM {typed}) s ORDER BY {key}, rn "
+            "ON CONFLICT ({key}) DO UPDATE SET {sets} WHERE {changed} "
+            "RETURNING (xmax = 0) AS inserted) "
+            "SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FROM up"
+        ).format(
+            table=sql.SQL(table),
+            cols=sql.SQL(cols),
+            key=sql.SQL(key),
+            converted=self.select_converted(),
+            typed=sql.Identifier(TYPED),
+            sets=sql.SQL(sets),
+            changed=sql.SQL(changed),
+        )
+        cursor.execute(statement)
+        created, updated = cursor.fetchone()
+        return created, updated
+
+    def parser_model_table(self) -> str:
+        from ..fields import MODELS
+
+        return MODELS[self.kind]._meta.db_table
+
+    def run(self, *, skip_bad_rows: bool, progress: Callable[[int, int], None] | None):
+        """(read, rejected, errors, created, updated); created and updated are None when the
+        file is refused (errors and not ``skip_bad_rows``): nothing was written then."""
+        django_cursor = connection.cursor()
+        cursor = django_cursor.cursor  # psycopg 3's own cursor
+        try:
+            with transaction.atomic():  # a COPY that PostgreSQL refuses leaves nothing behind
+                try:
+                    self.copy(cursor, progress)
+                except Exception as error:
+                    raise Untranslatable from error
+            cursor.execute("SELECT current_setting('TimeZone')")
+            (previous,) = cursor.fetchone()
+            # Naive times are in the mapping's zone (as RowParser's replace(tzinfo=zone)).
+            cursor.execute("SELECT set_config('TimeZone', %s, true)", [self.zone_name])
+            # (on an error the transaction's rollback restores it)
+            cursor.execute(sql.SQL("ANALYZE {}").format(sql.Identifier(RAW)))
+            self.find_suspects(cursor)
+            blanks, rejected, errors = self.check_suspects(cursor, skip_bad_rows=skip_bad_rows)
+            cursor.execute(sql.SQL("SELECT count(*) FROM {}").format(sql.Identifier(RAW)))
+            read = cursor.fetchone()[0] - blanks
+            created = updated = None
+            if skip_bad_rows or not errors:
+                created, updated = self.upsert(cursor)
+            cursor.execute("SELECT set_config('TimeZone', %s, true)", [previous])
+            for name in (RAW, SUSPECT, TYPED):
+                cursor.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(sql.Identifier(name)))
+        finally:
+            django_cursor.close()
+        return read, rejected, errors, created, updated
+
+
+def fast_load_possible(table: Any) -> bool:
+    return (
+        connection.vendor == "postgresql"
+        and bool(getattr(table, "path", ""))
+        and getattr(table, "format", "") == "csv"
+    )
