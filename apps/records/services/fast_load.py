@@ -241,6 +241,15 @@ class _Plan:
             return sql.SQL("(NOT {} AND {})").format(self.blank(name), check)
         return sql.SQL("({} OR {})").format(self.blank(name), check)
 
+    def naive(self, name: str) -> sql.Composable:
+        """Whether a date and time cell has no UTC offset (RowParser then puts it in the zone)."""
+        if self.stamp_pattern != _ISO or name not in self.sources:
+            return sql.SQL("true")
+        return sql.SQL(
+            "NOT (char_length({x}) > 16 AND (right({x}, 1) = 'Z' "
+            "OR substr({x}, char_length({x}) - 5, 1) IN ('+', '-')))"
+        ).format(x=self.src(name))
+
     def value(self, name: str) -> sql.Composable:
         """The converted value, for a row whose cells were accepted."""
         spec = self.specs[name]
@@ -278,8 +287,27 @@ def _later(earlier: str, later: str) -> str:
     return f"(v.{later} IS NULL OR v.{earlier} IS NULL OR v.{later} >= v.{earlier})"
 
 
-def _seconds(start: str, end: str) -> str:
-    return f"floor(extract(epoch FROM ({end} - {start})))::bigint"
+def _seconds(start: str, end: str, zone: str) -> str:
+    """Whole seconds from ``start`` to ``end`` (``v.<field>`` or ``v.<first>|v.<second>`` for
+    the first known of two), as RowParser's ``end - start``: Python subtracts two times of the
+    same zone (both read without an offset) on the wall clock, any others in UTC."""
+
+    def pick(spec: str) -> tuple[str, str]:
+        names = spec.split("|")
+        if len(names) == 1:
+            return names[0], f"{names[0]}__naive"
+        first, second = names
+        return (
+            f"coalesce({first}, {second})",
+            f"CASE WHEN {first} IS NOT NULL THEN {first}__naive ELSE {second}__naive END",
+        )
+
+    (a, a_naive), (b, b_naive) = pick(start), pick(end)
+    return (
+        f"floor(extract(epoch FROM CASE WHEN {a_naive} AND {b_naive} "
+        f"THEN ({b} AT TIME ZONE {zone}) - ({a} AT TIME ZONE {zone}) "
+        f"ELSE {b} - {a} END))::bigint"
+    )
 
 
 class FastLoad:
@@ -361,23 +389,28 @@ class FastLoad:
             if source_system is not None
             else default
         )
-        inner = sql.SQL(", ").join([inner, *refs, sql.SQL("{} AS system").format(system)])
+        naive = [
+            sql.SQL("{} AS {}").format(plan.naive(f), sql.Identifier(f + "__naive"))
+            for f, spec in plan.specs.items()
+            if spec.type == DATETIME
+        ]
+        inner = sql.SQL(", ").join([inner, *refs, *naive, sql.SQL("{} AS system").format(system)])
         outer = {
             "source_system": "v.system",
             "load_job_id": f"{self.load_job_id or 'NULL'}::bigint",
             "source_record_id": "v.source_record_id",
             "department_id": "v.department_id",
         }
+        zone = sql.Literal(self.zone_name).as_string(connection.connection)
         if self.kind == RecordKind.SURVEYS:
             outer["scale"] = (
                 "CASE WHEN v.survey_type = 'ces' THEN coalesce(nullif(v.scale, ''), 'easy_1_7') "
                 "ELSE '' END"
             )
         elif self.kind == RecordKind.TICKETS:
-            outer["first_response_seconds"] = _seconds("v.opened_at", "v.first_response_at")
-            outer["resolution_seconds"] = _seconds("v.opened_at", "v.resolved_at")
+            outer["first_response_seconds"] = _seconds("v.opened_at", "v.first_response_at", zone)
+            outer["resolution_seconds"] = _seconds("v.opened_at", "v.resolved_at", zone)
         else:
-            zone = sql.Literal(self.zone_name).as_string(connection.connection)
             outer["status"] = (
                 "CASE WHEN v.status <> '' THEN v.status WHEN v.delivered_at IS NOT NULL "
                 "THEN 'delivered' ELSE 'in_transit' END"
@@ -386,15 +419,18 @@ class FastLoad:
             outer["lost"] = "coalesce(v.lost, false)"
             outer["promised_on"] = f"(v.promised_at AT TIME ZONE {zone})::date"
             outer["delivered_on"] = f"(v.delivered_at AT TIME ZONE {zone})::date"
-            s = _seconds
+
+            def s(start: str, end: str) -> str:
+                return _seconds(start, end, zone)
+
             outer.update(
                 payment_seconds=s("v.ordered_at", "v.paid_at"),
                 processing_seconds=s("v.paid_at", "v.warehouse_received_at"),
                 picking_seconds=s("v.warehouse_received_at", "v.picked_at"),
                 sorting_seconds=s("v.picked_at", "v.sorted_at"),
-                packing_seconds=s("coalesce(v.sorted_at, v.picked_at)", "v.packed_at"),
+                packing_seconds=s("v.sorted_at|v.picked_at", "v.packed_at"),
                 dispatch_seconds=s("v.packed_at", "v.shipped_at"),
-                warehouse_seconds=s("coalesce(v.warehouse_received_at, v.paid_at)", "v.shipped_at"),
+                warehouse_seconds=s("v.warehouse_received_at|v.paid_at", "v.shipped_at"),
                 carrier_seconds=s("v.shipped_at", "v.delivered_at"),
             )
             stuck = " ".join(

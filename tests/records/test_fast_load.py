@@ -1,0 +1,300 @@
+"""PostgreSQL's fast path for CSV files (COPY of the raw file, checks and upsert in SQL) against
+the row-by-row path: the same files give the same stored rows and the same reports, field by
+field — good files, bad rows of every kind (refused and skipped), repeats and updates, time
+zone changes, surveys and tickets, and the files only the row-by-row path reads."""
+
+import pytest
+from django.db import connection
+
+from apps.records import services
+from apps.records.fields import COLUMNS, MODELS
+from apps.records.models import RecordMapping, Warehouse
+from apps.records.services import fast_load
+from cxoffice.errors import ApplicationError, RowsError
+
+from .conftest import OLIST_ORDERS, OLIST_REVIEWS
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _postgresql_only():
+    if connection.vendor != "postgresql":
+        pytest.skip("the fast path is PostgreSQL's (COPY); SQLite always loads row by row")
+
+
+@pytest.fixture
+def fast_runs(monkeypatch):
+    """How many loads the fast path completed."""
+    runs = []
+    original = fast_load.FastLoad.run
+
+    def run(self, **kwargs):
+        result = original(self, **kwargs)
+        runs.append(result)
+        return result
+
+    monkeypatch.setattr(fast_load.FastLoad, "run", run)
+    return runs
+
+
+def stored(kind: str) -> list[dict]:
+    columns = [c for c in COLUMNS[kind] if c != "load_job_id"]
+    return list(MODELS[kind].objects.order_by("source_system", "source_record_id").values(*columns))
+
+
+def outcome(path: str, kind: str, fast: bool, **kwargs) -> dict:
+    """The report (or the refusal with its rows) of one load."""
+    try:
+        report = services.records_load(
+            kind=kind, table=services.open_table(path), fast_path=fast, **kwargs
+        )
+    except RowsError as error:
+        return {
+            "refused": [e.as_dict() for e in error.errors],
+            "message": str(error.message),
+            "report": error.report.as_dict(),
+        }
+    except ApplicationError as error:
+        return {"refused_file": error.as_dict()}
+    return report.as_dict()
+
+
+def both_paths(files: list[str], kind: str = "shipments", **kwargs) -> list[dict]:
+    """Load the files in turn through each path (from an empty table); both give the same
+    reports and stored rows. Returns the reports."""
+    results = {}
+    for fast in (False, True):
+        MODELS[kind].objects.all().delete()
+        reports = [outcome(path, kind, fast, **kwargs) for path in files]
+        results[fast] = (reports, stored(kind))
+    slow_reports, slow_rows = results[False]
+    fast_reports, fast_rows = results[True]
+    assert fast_reports == slow_reports
+    assert len(fast_rows) == len(slow_rows)
+    for fast_row, slow_row in zip(fast_rows, slow_rows, strict=True):
+        assert fast_row == slow_row
+    return fast_reports
+
+
+def write(tmp_path, text: str, name: str = "file.csv") -> str:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return str(path)
+
+
+SHIPMENTS = (
+    "source_system,source_record_id,department,warehouse,order_ref,status,ordered_at,paid_at,"
+    "warehouse_received_at,picked_at,sorted_at,packed_at,shipped_at,delivered_at,promised_at,"
+    "first_attempt_ok,damaged,lost,documents_ok,items_ordered,items_delivered\n"
+)
+GOOD = [
+    "t,1,CS,W1,o-1,,2026-03-01T10:00,2026-03-01T10:05:30,,,,,2026-03-02 08:00,"
+    "2026-03-04T09:00:00+08:00,2026-03-05,yes,0,,TRUE,3,3",
+    "t,2,,,,,2026-03-01T10:00:00.25Z,,2026-03-01T11:00,2026-03-01T12:00,,2026-03-01T13:00,,,"
+    "2026-03-06T00:00,,,,,,",
+    "t,3,,,,cancelled,2026-03-01T23:59:59-03:00,2026-03-02T00:00:01-03:00,,,,,,,2026-03-06,n,"
+    "Y,F,,0,",
+    "t,4,,,,,2026-02-28T10:00,2026-02-28T09:00,,2026-03-01T08:00,2026-03-01T09:00,"
+    "2026-03-01T10:00,2026-03-01T11:00,2026-03-05T10:00,2026-03-05T10:00,,,,,,",
+    # good values the strict SQL patterns leave to RowParser
+    "t,5 , CS ,,,Delivered,2026-03-01 10:00, 2026-03-01T11:00 ,,,,,,2026-03-04T10:00,"
+    "2026-03-05T00:00, yes ,,,,007,-0",
+    "t,6,,,,,2028-02-29T10:00,,,,,,,,2028-03-01T10:00:00.1234567,,,,,,",
+]
+BAD = [
+    "t,b1,,,,,2026-03-01T10:00,,,,,,,,not a date,,,,,,",  # invalid_date
+    "t,b2,,,,,2026-03-05T10:00,,,,,,,2026-03-04T10:00,2026-03-09T00:00,,,,,,",  # date_order
+    "t,b3,NOPE,,,,2026-03-01T10:00,,,,,,,,2026-03-05T00:00,,,,,,",  # unknown department
+    "t,b4,,,,,2026-03-01T10:00,,,,,,,,2026-03-05T00:00,maybe,,,,,",  # invalid_boolean
+    "t,b5,,,,,2026-03-01T10:00,,,,,,,,2026-03-05T00:00,,,,,two,",  # invalid_number
+    "t,b6,,,,,2026-03-01T10:00,,,,,,,,2026-03-05T00:00,,,,,-1,",  # min_value
+    "t,b7,,,,lost,2026-03-01T10:00,,,,,,,,2026-03-05T00:00,,,,,,",  # invalid_choice
+    "t,,,,,,2026-03-01T10:00,,,,,,,,2026-03-05T00:00,,,,,,",  # required
+    "t,b9,,,,,,,,,,,,,2026-03-05T00:00,,,,,,",  # required ordered_at
+    "t,b10,,," + "x" * 101 + ",,2026-03-01T10:00,,,,,,,,2026-03-05T00:00,,,,,,",  # max_length
+    "t,b11,,,,,2026-02-30T10:00,,,,,,,,2026-03-05T00:00,,,,,,",  # no such day
+    "t,b12,,,,,2026-03-01T24:00,,,,,,,,2026-03-05T00:00,,,,,,",  # no such hour
+    "t,b13,,,,,2026-03-01T10:00,,,,,,,,2026-03-01T09:00,,,,,,",  # promised before ordered
+    "t,b14,,WX,,,2026-03-01T10:00,,,,,,,,2026-03-05T00:00,,,,,,",  # unknown warehouse
+]
+
+
+@pytest.fixture
+def world(catalog):
+    Warehouse.objects.create(code="W1", name="Main")
+
+
+def test_olist_orders_with_the_shipped_mapping(catalog, fast_runs):
+    mapping = RecordMapping.objects.get(name="olist-orders")
+    (report,) = both_paths([str(OLIST_ORDERS)], mapping=mapping)
+    assert (report["read"], report["created"], report["rejected"]) == (4071, 4071, 0)
+    assert len(fast_runs) == 1
+
+
+def test_olist_reviews_as_csat_answers(catalog, fast_runs):
+    mapping = RecordMapping.objects.get(name="olist-reviews-csat")
+    (report,) = both_paths([str(OLIST_REVIEWS)], kind="surveys", mapping=mapping)
+    assert report["created"] > 0
+    assert len(fast_runs) == 1
+
+
+def test_good_rows_of_every_shape(world, tmp_path, fast_runs):
+    path = write(tmp_path, SHIPMENTS + "\n".join(GOOD) + "\n")
+    (report,) = both_paths([path])
+    assert (report["created"], report["rejected"]) == (len(GOOD), 0)
+    assert len(fast_runs) == 1
+
+
+def test_bad_rows_of_every_kind_refuse_the_file_alike(world, tmp_path, fast_runs):
+    lines = [row for pair in zip(GOOD, BAD, strict=False) for row in pair] + BAD[len(GOOD) :]
+    path = write(tmp_path, SHIPMENTS + "\n".join(lines) + "\n")
+    (refused,) = both_paths([path])
+    assert len(refused["refused"]) == len(BAD)
+    assert {e["code"] for e in refused["refused"]} >= {
+        "invalid_date", "date_order", "does_not_exist", "invalid_boolean", "invalid_number",
+        "min_value", "invalid_choice", "required", "max_length",
+    }  # fmt: skip
+    assert len(fast_runs) == 1
+
+
+def test_bad_rows_skipped_alike(world, tmp_path, fast_runs):
+    lines = [row for pair in zip(BAD, GOOD, strict=False) for row in pair] + BAD[len(GOOD) :]
+    path = write(tmp_path, SHIPMENTS + "\n".join(lines) + "\n")
+    (report,) = both_paths([path], skip_bad_rows=True)
+    assert (report["created"], report["rejected"]) == (len(GOOD), len(BAD))
+    assert [e["row"] for e in report["errors"]][:3] == [1, 3, 5]
+    assert len(fast_runs) == 1
+
+
+def test_blank_lines_are_not_rows(tmp_path, fast_runs):
+    path = write(
+        tmp_path,
+        "source_system,source_record_id,ordered_at,promised_at\n"
+        "t,1,2026-03-01T10:00,2026-03-05\n, ,\t,\nt,2,2026-03-01T10:00,bad\n,,,\n"
+        "t,3,2026-03-01T10:00,2026-03-05\n",
+    )
+    (report,) = both_paths([path], skip_bad_rows=True)
+    assert (report["read"], report["created"], report["errors"][0]["row"]) == (3, 2, 2)
+    assert len(fast_runs) == 1
+
+
+def test_repeats_and_updates(world, tmp_path, fast_runs):
+    header = "source_system,source_record_id,ordered_at,promised_at,delivered_at,damaged\n"
+    first = write(
+        tmp_path,
+        header + "t,1,2026-03-01T10:00,2026-03-05,,\n"
+        "t,2,2026-03-01T10:00,2026-03-05,,\n"
+        "t,1,2026-03-01T10:00,2026-03-09,,\n"  # a repeat: the first wins
+        "u,1,2026-03-01T10:00,2026-03-05,,\n",
+        "first.csv",
+    )
+    second = write(
+        tmp_path,
+        header + "t,1,2026-03-01T10:00,2026-03-05,2026-03-04T10:00,\n"  # updated
+        "t,2,2026-03-01T10:00,2026-03-05,,\n"  # unchanged
+        "t,3,2026-03-01T10:00,bad,,\n"  # refused row, first occurrence of t,3
+        "t,3,2026-03-01T10:00,2026-03-07,,yes\n"  # so this one is created
+        "t,2,2026-03-01T10:00,2026-03-08,,\n",  # a repeat of an unchanged row
+        "second.csv",
+    )
+    reports = both_paths([first, second, second], skip_bad_rows=True)
+    assert [(r["created"], r["updated"], r["skipped"]) for r in reports] == [
+        (3, 0, 1),
+        (1, 1, 2),
+        (0, 0, 4),
+    ]
+    assert len(fast_runs) == 3
+
+
+def test_naive_times_on_the_days_the_zone_changes(catalog, tmp_path, fast_runs):
+    """Sao Paulo left summer time at midnight on 2018-02-18 (23:00–23:59 on the 17th happen
+    twice) and entered it at midnight on 2017-10-15 (that hour does not exist)."""
+    header = OLIST_ORDERS.read_text(encoding="utf-8").splitlines()[0]
+    rows = [
+        "a,c,delivered,2018-02-17 23:30:00,2018-02-17 23:59:59,2018-02-18 00:00:00,"
+        "2018-02-20 10:00:00,2018-02-28 00:00:00",
+        "b,c,shipped,2017-10-15 00:30:00,2017-10-15 01:00:00,,,2017-10-20 00:00:00",
+        "c,c,canceled,2017-10-14 12:00:00,,,,2017-10-20 00:00:00",
+    ]
+    path = write(tmp_path, header + "\n" + "\n".join(rows) + "\n")
+    (report,) = both_paths([path], mapping=RecordMapping.objects.get(name="olist-orders"))
+    assert report["created"] == 3
+    assert len(fast_runs) == 1
+
+
+def test_surveys(catalog, tmp_path, fast_runs):
+    path = write(
+        tmp_path,
+        "source_system,source_record_id,department,survey_type,scale,score,answered_at,channel,"
+        "comment,order_ref,customer_ref\n"
+        's,1,CS,nps,,9,2026-03-01T10:00,web,"good, fast",o1,c1\n'
+        "s,2,,csat,,3,2026-03-01T10:00,,,,\n"
+        "s,3,,ces,,7,2026-03-01T10:00,,,,\n"
+        's,4,,ces,effort_1_5,5,2026-03-01T10:00,,"said ""hi""",,\n'
+        "s,5,,CES,effort_1_5,6,2026-03-01T10:00,,,,\n"  # out of scale
+        "s,6,,nps,easy_1_7,6,2026-03-01T10:00,,,,\n"  # only CES has a scale
+        "s,7,,csat,,0,2026-03-01T10:00,,,,\n"  # out of scale
+        "s,8,,nps,,10,2026-03-01T10:00,,,,\n"
+        "s,9,,promoter,,10,2026-03-01T10:00,,,,\n",  # invalid choice
+    )
+    (report,) = both_paths([path], kind="surveys", skip_bad_rows=True)
+    assert (report["created"], report["rejected"]) == (5, 4)
+    assert len(fast_runs) == 1
+
+
+def test_tickets(catalog, tmp_path, fast_runs):
+    path = write(
+        tmp_path,
+        "source_system,source_record_id,department,opened_at,first_response_at,resolved_at,"
+        "contacts_to_resolve,channel,category\n"
+        "k,1,CS,2026-03-01T10:00,2026-03-01T10:30:15.5,2026-03-02T10:00,1,phone,billing\n"
+        "k,2,,2026-03-01T10:00,,,,,\n"
+        "k,3,,2026-03-01T10:00,2026-03-01T09:00,,,,\n"  # reply before opening
+        "k,4,,2026-03-01T10:00,,2026-03-01T11:00,0,,\n"  # zero contacts
+        "k,5,,2026-03-01T10:00:00.9,2026-03-01T10:00:01.1,2026-03-01T10:00:00.9,2,,\n",
+    )
+    (report,) = both_paths([path], kind="tickets", skip_bad_rows=True)
+    assert (report["created"], report["rejected"]) == (3, 2)
+    assert len(fast_runs) == 1
+
+
+@pytest.mark.parametrize(
+    ("content", "why"),
+    [
+        (b"t,1,2026-03-01T10:00,2026-03-05\nt,2,2026-03-01T10:00\n", "a short row"),
+        (b't,1,2026-03-01T10:00,2026-03-05\nt,a"b,2026-03-01T10:00,2026-03-05\n', "stray quote"),
+        ("t,é,2026-03-01T10:00,2026-03-05\n".encode("latin-1"), "not UTF-8"),
+        (b"t,1,2026-03-01T10:00,2026-03-05\n\nt,2,2026-03-01T10:00,2026-03-05\n", "empty line"),
+    ],
+)
+def test_files_only_the_row_by_row_path_reads_give_its_results(tmp_path, fast_runs, content, why):
+    path = tmp_path / "odd.csv"
+    path.write_bytes(b"source_system,source_record_id,ordered_at,promised_at\n" + content)
+    both_paths([str(path)], skip_bad_rows=True)
+    assert fast_runs == [], why
+
+
+def test_a_mapping_with_a_date_format(catalog, tmp_path, fast_runs):
+    mapping = RecordMapping.objects.create(
+        name="other-shop",
+        kind="shipments",
+        columns={"id": "source_record_id", "bought": "ordered_at", "due": "promised_at",
+                 "state": "status", "got": "delivered_at"},
+        value_maps={"status": {"gone": "cancelled", "": "in_transit"}},
+        constants={"source_system": "shop"},
+        date_format="%Y-%m-%d %H:%M:%S",
+        time_zone="Asia/Shanghai",
+    )  # fmt: skip
+    path = write(
+        tmp_path,
+        "id,bought,due,state,got,note\n"
+        "1,2026-03-01 10:00:00,2026-03-05 00:00:00,,,x\n"
+        "2,2026-3-1 9:00:00,2026-03-05 00:00:00,gone,,\n"  # single digits: strptime reads them
+        "3,2026-03-01 10:00:00,2026-03-05 00:00:00, gone ,,\n"
+        "4,2026-03-01T10:00:00,2026-03-05 00:00:00,,,\n"  # not the format
+        "5,2026-03-01 10:00:00,2026-03-05 00:00:00,delivered,2026-03-04 10:00:00,\n",
+    )
+    (report,) = both_paths([path], mapping=mapping, skip_bad_rows=True)
+    assert (report["created"], report["rejected"]) == (4, 1)
+    assert len(fast_runs) == 1
