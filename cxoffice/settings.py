@@ -176,6 +176,12 @@ CELERY_BEAT_SCHEDULE: dict = {
 # Who receives the weekly business review by e-mail (comma-separated addresses).
 WEEKLY_REVIEW_RECIPIENTS = env.list("WEEKLY_REVIEW_RECIPIENTS", default=[])
 
+# --- Demo data: the Olist public sample the demo loads as CX records (read in place, never copied
+# into the repository; the demo skips it when the folder is absent).
+OLIST_SAMPLE_DIR = env(
+    "OLIST_SAMPLE_DIR", default=str(BASE_DIR.parent / "shared" / "data" / "olist")
+)
+
 # --- Days of service: the quota per executive and quarter when no quota row says otherwise.
 SERVICE_DAYS_PER_QUARTER = env.int("SERVICE_DAYS_PER_QUARTER", default=2)
 
