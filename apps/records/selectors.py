@@ -22,6 +22,7 @@ from django.conf import settings
 from django.db import connection
 from django.db.models import Count, F, Q, QuerySet, Sum
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from apps.kpis.periods import Period
 
@@ -433,8 +434,8 @@ def late_tree(
     period: Period, *, by: str | None = None, as_of: dt.date | None = None
 ) -> list[LateTreeRow]:
     """The late-delivery tree of a period for the company (``by=None``), or per warehouse or
-    per carrier (``by="warehouse"`` / ``"carrier"``; shipments without one under "—"): one
-    grouped query plus the names."""
+    per carrier (``by="warehouse"`` / ``"carrier"``; shipments without one are grouped as
+    "no warehouse recorded" / "no carrier recorded"): one grouped query plus the names."""
     as_of = as_of or timezone.localdate()
     annotations = _delivery_annotations(as_of, stage_standards())
     queryset = _shipments_of(period)
@@ -445,8 +446,10 @@ def late_tree(
     model = {"warehouse": Warehouse, "carrier": Carrier}[by]
     names = dict(model.objects.values_list("id", "code"))
     rows = queryset.values(column).annotate(**annotations).order_by(column)
+    unknown = _("no warehouse recorded") if by == "warehouse" else _("no carrier recorded")
     return [
-        LateTreeRow(row[column], names.get(row[column], "—"), _delivery_counts(row)) for row in rows
+        LateTreeRow(row[column], names.get(row[column], unknown), _delivery_counts(row))
+        for row in rows
     ]
 
 

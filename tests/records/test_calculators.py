@@ -198,7 +198,7 @@ def test_late_tree_attributes_each_late_order_to_the_stages_that_overran():
         for row in selectors.late_tree(MARCH, by="warehouse", as_of=dt.date(2026, 3, 31))
     }
     assert by_warehouse["W1"].late_by_stage["picking"] == 1
-    assert by_warehouse["—"].late_by_stage["payment_confirmation"] == 1
+    assert by_warehouse["no warehouse recorded"].late_by_stage["payment_confirmation"] == 1
     by_carrier = {
         row.label: row.counts
         for row in selectors.late_tree(MARCH, by="carrier", as_of=dt.date(2026, 3, 31))
