@@ -28,7 +28,8 @@ import zoneinfo
 from collections.abc import Callable
 from typing import Any
 
-from django.db import connection, transaction
+import psycopg
+from django.db import DatabaseError, connection, transaction
 from psycopg import sql
 
 from cxoffice.errors import ApplicationError, RowError
@@ -84,6 +85,8 @@ FORMATS = {
     "%Y-%m-%dT%H:%M": "^" + _DATE + "T" + _HM + "$",
     "%Y-%m-%dT%H:%M:%S": "^" + _DATE + "T" + _HM + ":[0-5][0-9]$",
 }
+# UTC offsets the quick check takes (others are checked by the patterns or by RowParser).
+_OFFSETS = [f"{sign}{h:02d}:{m:02d}" for sign in "+-" for h in range(15) for m in (0, 30, 45)]
 STAMPS = (
     "ordered_at", "paid_at", "warehouse_received_at", "picked_at", "sorted_at", "packed_at",
     "shipped_at", "delivered_at", "promised_at",
@@ -91,51 +94,52 @@ STAMPS = (
 
 
 @functools.lru_cache(maxsize=32)
-def _offset_change_days(zone_name: str) -> tuple[str, ...]:
-    """Local dates (1900–2099) on which ``zone`` changes its UTC offset: a naive time on such a
-    day may be ambiguous or missing, where PostgreSQL and zoneinfo choose differently."""
+def _zone_offsets(zone_name: str) -> tuple[list[int], tuple[str, ...]]:
+    """The zone's UTC offset (seconds) at 00:00 UTC of every day of 1900–2099, and the local
+    dates around each change of offset: a naive time near one may be ambiguous or missing, and
+    PostgreSQL and zoneinfo choose differently there (RowParser then reads those rows)."""
     zone = zoneinfo.ZoneInfo(zone_name)
+    offsets: list[int] = []
     days: set[str] = set()
-    moment = dt.datetime(1899, 12, 30, tzinfo=dt.UTC)
-    end = dt.datetime(2100, 1, 2, tzinfo=dt.UTC)
-    before = moment.astimezone(zone).utcoffset()
-    step = dt.timedelta(hours=12)
-    while moment < end:
-        moment += step
+    moment = ZONE_START
+    before = None
+    for _ in range(ZONE_DAYS):
         local = moment.astimezone(zone)
-        offset = local.utcoffset()
-        if offset != before:
+        offset = int(local.utcoffset().total_seconds())
+        if before is not None and offset != before:
             for delta in (-2, -1, 0, 1):
                 days.add(str((local + dt.timedelta(days=delta)).date()))
-            before = offset
-    return tuple(sorted(days))
+        before = offset
+        offsets.append(offset)
+        moment += ONE_DAY
+    return offsets, tuple(sorted(days))
 
 
-@functools.lru_cache(maxsize=32)
 def _zone_agrees(zone_name: str) -> bool:
-    """PostgreSQL's time zone data gives the offsets zoneinfo gives (checked every 12 hours,
-    1900–2099): otherwise the SQL conversion could differ from RowParser's."""
-    zone = zoneinfo.ZoneInfo(zone_name)
-    start = dt.datetime(1900, 1, 1, tzinfo=dt.UTC)
-    steps = 200 * 365 * 2 + 100
-    offsets = [
-        int((start + dt.timedelta(hours=12 * i)).astimezone(zone).utcoffset().total_seconds())
-        for i in range(steps)
-    ]
-    with connection.cursor() as cursor:
+    """PostgreSQL's time zone data gives zoneinfo's offsets (every day, 1900–2099): otherwise
+    the SQL conversion could differ from RowParser's. Asked once per process and zone."""
+    if zone_name not in _AGREES:
+        offsets, _days = _zone_offsets(zone_name)
         try:
-            with transaction.atomic():
+            with transaction.atomic(), connection.cursor() as cursor:
                 cursor.execute(
                     "SELECT count(*) FROM unnest(%s::int[]) WITH ORDINALITY AS o(seconds, i) "
-                    "WHERE extract(epoch FROM ((%s::timestamptz + (i - 1) * interval '12 hours')"
-                    " AT TIME ZONE %s) - ((%s::timestamptz + (i - 1) * interval '12 hours')"
+                    "WHERE extract(epoch FROM ((%s::timestamptz + (i - 1) * interval '1 day')"
+                    " AT TIME ZONE %s) - ((%s::timestamptz + (i - 1) * interval '1 day')"
                     " AT TIME ZONE 'UTC')) <> seconds",
-                    [offsets, start, zone_name, start],
+                    [offsets, ZONE_START, zone_name, ZONE_START],
                 )
                 (differ,) = cursor.fetchone()
-        except Exception:
-            return False
-    return differ == 0
+        except DatabaseError:  # a zone PostgreSQL does not know
+            differ = 1
+        _AGREES[zone_name] = differ == 0
+    return _AGREES[zone_name]
+
+
+ZONE_START = dt.datetime(1900, 1, 1, tzinfo=dt.UTC)
+ZONE_DAYS = 73048  # to 2099-12-31
+ONE_DAY = dt.timedelta(days=1)
+_AGREES: dict[str, bool] = {}
 
 
 class Untranslatable(Exception):
@@ -184,6 +188,8 @@ class _Plan:
         self.unbounded = [c for i, c in enumerate(self.staged) if i not in read]
         self.refs = refs
         self.zone_days: tuple[str, ...] = ()
+        self.date_format = date_format
+        self.fast_stamps = True
 
     @staticmethod
     def _mapped(source: sql.Composable | None, values: dict[str, str]) -> sql.Composable:
@@ -208,6 +214,41 @@ class _Plan:
     def blank(self, name: str) -> sql.Composable:
         return sql.SQL("coalesce({}, '') = ''").format(self.src(name))
 
+    def _stamp(self, x: sql.Composable) -> sql.Composable:
+        """A date and time PostgreSQL writes back exactly as given (so every digit is a digit
+        and every field in range, as RowParser requires). Cheaper than the patterns, but the
+        cast fails on a cell of the right shape with a field out of range (2026-13-01):
+        :meth:`FastLoad.find_suspects` then checks with the patterns instead."""
+        if self.stamp_pattern != _ISO:
+            shape = self.date_format.replace("%Y", "____").replace("%m", "__")
+            shape = shape.replace("%d", "__").replace("%H", "__").replace("%M", "__")
+            shape = shape.replace("%S", "__")
+            if len(shape) == 10:
+                written = sql.SQL("{}::date::text").format(x)
+            else:
+                written = sql.SQL("left({}::timestamp::text, {})").format(
+                    x, sql.Literal(len(shape))
+                )
+            return sql.SQL(
+                "(left({x}, 2) IN ('19', '20') AND {x} LIKE {shape} AND "
+                "CASE WHEN {x} LIKE {shape} THEN replace({x}, 'T', ' ') = {written} END)"
+            ).format(x=x, shape=sql.Literal(shape), written=written)
+        # The usual shapes only (position 11 is T or a space, checked by the comparison);
+        # the rest are left to the patterns' RowParser.
+        return sql.SQL(
+            "(left({x}, 2) IN ('19', '20') AND CASE "
+            "WHEN {x} LIKE '____-__-__' THEN {x} = {x}::date::text "
+            "WHEN {x} LIKE '____-__-_____:__' "
+            "THEN replace({x}, 'T', ' ') = left({x}::timestamp::text, 16) "
+            "WHEN {x} LIKE '____-__-_____:__:__' OR {x} LIKE '____-__-_____:__:__._%' "
+            "THEN replace({x}, 'T', ' ') = {x}::timestamp::text "
+            "WHEN {x} LIKE '____-__-_____:__:__Z' "
+            "THEN replace(left({x}, 19), 'T', ' ') = left({x}, 19)::timestamp::text "
+            "WHEN {x} LIKE '____-__-_____:__:_____:__' AND right({x}, 6) IN ({offsets}) "
+            "THEN replace(left({x}, 19), 'T', ' ') = left({x}, 19)::timestamp::text "
+            "ELSE false END)"
+        ).format(x=x, offsets=sql.SQL(", ").join(map(sql.Literal, _OFFSETS)))
+
     def accept(self, name: str) -> sql.Composable:
         spec = self.specs[name]
         x = self.src(name)
@@ -218,7 +259,11 @@ class _Plan:
             limit = spec.max_length or FIELD_LIMIT
             check = sql.SQL("({} AND char_length({}) <= {})").format(check, x, sql.Literal(limit))
         elif spec.type == DATETIME:
-            check = sql.SQL("{} ~ {}").format(x, sql.Literal(self.stamp_pattern))
+            check = (
+                self._stamp(x)
+                if self.fast_stamps
+                else sql.SQL("{} ~ {}").format(x, sql.Literal(self.stamp_pattern))
+            )
             if self.zone_days:
                 check = sql.SQL("({} AND left({}, 10) <> ALL({}::text[]))").format(
                     check, x, sql.Literal(list(self.zone_days))
@@ -338,7 +383,7 @@ class FastLoad:
         if not zone_name or not _zone_agrees(zone_name):
             raise Untranslatable
         self.zone_name = zone_name
-        self.plan.zone_days = _offset_change_days(zone_name)
+        self.plan.zone_days = _zone_offsets(zone_name)[1]
         if "source_record_id" not in self.plan.sources:
             raise Untranslatable
 
@@ -461,6 +506,16 @@ class FastLoad:
         )
 
     def find_suspects(self, cursor) -> None:
+        try:
+            with transaction.atomic():
+                self._find_suspects(cursor)
+        except psycopg.errors.DataError:
+            # A cell of a date's shape that is no date (2026-02-30): check with the patterns.
+            self.plan.fast_stamps = False
+            self._find_suspects(cursor)
+            self.plan.fast_stamps = True
+
+    def _find_suspects(self, cursor) -> None:
         plan = self.plan
         accepts = [plan.accept(f) for f in plan.specs]
         source_system = plan.sources.get("source_system")
@@ -643,6 +698,9 @@ class FastLoad:
             (previous,) = cursor.fetchone()
             # Naive times are in the mapping's zone (as RowParser's replace(tzinfo=zone)).
             cursor.execute("SELECT set_config('TimeZone', %s, true)", [self.zone_name])
+            cursor.execute("SELECT current_setting('DateStyle')")
+            (datestyle,) = cursor.fetchone()
+            cursor.execute("SELECT set_config('DateStyle', 'ISO, YMD', true)")
             # (on an error the transaction's rollback restores it)
             cursor.execute(sql.SQL("ANALYZE {}").format(sql.Identifier(RAW)))
             self.find_suspects(cursor)
@@ -653,6 +711,7 @@ class FastLoad:
             if skip_bad_rows or not errors:
                 created, updated = self.upsert(cursor)
             cursor.execute("SELECT set_config('TimeZone', %s, true)", [previous])
+            cursor.execute("SELECT set_config('DateStyle', %s, true)", [datestyle])
             for name in (RAW, SUSPECT, TYPED):
                 cursor.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(sql.Identifier(name)))
         finally:
