@@ -2,13 +2,17 @@
 table of text columns, and checking, converting and upserting happen set-based in SQL.
 
 1. ``COPY records_raw FROM STDIN (FORMAT csv, HEADER true)`` with the raw file in chunks (no
-   per-row Python); an identity column numbers the rows in file order.
-2. One scan marks the rows that SQL cannot vouch for: any cell that is not plainly valid
-   (strict patterns for dates, numbers, yes/no, choices, known codes, trimmed text within its
-   length), a score outside its scale, dates out of order, a local time on a day the zone
-   changes its offset. Those rows — normally few — go through :class:`RowParser`, so a refused
-   row gets exactly the Python path's message, and a row the strict patterns were too strict
-   for (``2026-3-1``, `` yes ``) is still loaded with the Python path's values.
+   per-row Python); an identity column numbers the rows in file order. The staging columns are
+   named by position (``c0``, ``c1`` …), not after the header: a header may repeat a name, leave
+   one empty or exceed PostgreSQL's 63 bytes; which column feeds which field is taken from the
+   header as Python reads it (the last of repeated names wins, as in ``dict(zip(header, row))``).
+2. One scan marks the rows that SQL cannot vouch for: any cell that is not plainly valid (a
+   date and time PostgreSQL writes back exactly as given, digits, yes/no, choices, known codes,
+   trimmed text within its length), a score outside its scale, dates out of order, a local
+   time near a change of the zone's offset. Those rows — normally few — go through
+   :class:`RowParser`, so a refused row gets exactly the Python path's message, and a row the
+   quick checks were too strict for (`` yes ``, ``2026-03-01T10:00+05:17``) is still loaded
+   with the Python path's values.
 3. One ``INSERT … SELECT DISTINCT ON … ON CONFLICT … DO UPDATE … WHERE <changed>`` writes the
    rows converted in SQL together with those RowParser accepted.
 
@@ -43,6 +47,7 @@ from ..fields import (
     FALSE,
     FIELDS,
     INT,
+    MODELS,
     REF,
     TEXT,
     TRUE,
@@ -54,7 +59,8 @@ RAW = "records_raw"
 SUSPECT = "records_suspect"
 TYPED = "records_typed"
 CHUNK = 1 << 20
-SUSPECT_BATCH = 2000
+SUSPECT_BATCH = 2000  # rows RowParser reads at a time
+MAX_COLUMNS = 1000  # a staging table holds at most 1600
 FIELD_LIMIT = 131072  # Python's csv.field_size_limit(): a longer field refuses the file there
 # What Python's str.strip() removes (str.isspace()); a cell SQL takes as is has none at its ends.
 PY_SPACE = (
@@ -87,10 +93,6 @@ FORMATS = {
 }
 # UTC offsets the quick check takes (others are checked by the patterns or by RowParser).
 _OFFSETS = [f"{sign}{h:02d}:{m:02d}" for sign in "+-" for h in range(15) for m in (0, 30, 45)]
-STAMPS = (
-    "ordered_at", "paid_at", "warehouse_received_at", "picked_at", "sorted_at", "packed_at",
-    "shipped_at", "delivered_at", "promised_at",
-)  # fmt: skip
 
 
 @functools.lru_cache(maxsize=32)
@@ -179,13 +181,6 @@ class _Plan:
         if date_format and date_format not in FORMATS:
             raise Untranslatable
         self.stamp_pattern = FORMATS[date_format] if date_format else _ISO
-        read = {
-            position[c]
-            for c, name in ((mapping.columns if mapping else {n: n for n in position}).items())
-            if c in position and name != "comment"
-        }
-        # Cells no field reads (and comments): only Python's field size limit applies to them.
-        self.unbounded = [c for i, c in enumerate(self.staged) if i not in read]
         self.refs = refs
         self.zone_days: tuple[str, ...] = ()
         self.date_format = date_format
@@ -371,7 +366,7 @@ class FastLoad:
         parser: RowParser,
         load_job_id: int | None,
     ) -> None:
-        if not header or len(header) > 1000:
+        if not header or len(header) > MAX_COLUMNS:
             raise Untranslatable
         self.kind = RecordKind(kind)
         self.path = path
@@ -523,11 +518,6 @@ class FastLoad:
             accepts.append(sql.SQL("NOT {}").format(plan.blank("source_system")))
         elif source_system is None and not self.parser.default_source_system:
             raise Untranslatable
-        # Cells of columns no field reads: only Python's field size limit applies.
-        accepts += [
-            sql.SQL("coalesce(char_length(r.{}), 0) <= {}").format(c, sql.Literal(FIELD_LIMIT))
-            for c in plan.unbounded
-        ]
         rules = self._rules()
         cursor.execute(
             sql.SQL(
@@ -657,7 +647,7 @@ class FastLoad:
             f"({', '.join('t.' + q for q in data)}) IS DISTINCT FROM "
             f"({', '.join('EXCLUDED.' + q for q in data)})"
         )
-        table = connection.ops.quote_name(self.parser_model_table())
+        table = connection.ops.quote_name(MODELS[self.kind]._meta.db_table)
         statement = sql.SQL(
             "WITH up AS (INSERT INTO {table} AS t ({cols}) "
             "SELECT DISTINCT ON ({key}) {cols} FROM ({converted} UNION ALL "
@@ -678,44 +668,58 @@ class FastLoad:
         created, updated = cursor.fetchone()
         return created, updated
 
-    def parser_model_table(self) -> str:
-        from ..fields import MODELS
-
-        return MODELS[self.kind]._meta.db_table
-
     def run(self, *, skip_bad_rows: bool, progress: Callable[[int, int], None] | None):
         """(read, rejected, errors, created, updated); created and updated are None when the
         file is refused (errors and not ``skip_bad_rows``): nothing was written then."""
         django_cursor = connection.cursor()
         cursor = django_cursor.cursor  # psycopg 3's own cursor
         try:
-            with transaction.atomic():  # a COPY that PostgreSQL refuses leaves nothing behind
-                try:
-                    self.copy(cursor, progress)
-                except Exception as error:
-                    raise Untranslatable from error
-            cursor.execute("SELECT current_setting('TimeZone')")
-            (previous,) = cursor.fetchone()
-            # Naive times are in the mapping's zone (as RowParser's replace(tzinfo=zone)).
-            cursor.execute("SELECT set_config('TimeZone', %s, true)", [self.zone_name])
-            cursor.execute("SELECT current_setting('DateStyle')")
-            (datestyle,) = cursor.fetchone()
-            cursor.execute("SELECT set_config('DateStyle', 'ISO, YMD', true)")
-            # (on an error the transaction's rollback restores it)
-            cursor.execute(sql.SQL("ANALYZE {}").format(sql.Identifier(RAW)))
-            self.find_suspects(cursor)
-            blanks, rejected, errors = self.check_suspects(cursor, skip_bad_rows=skip_bad_rows)
-            cursor.execute(sql.SQL("SELECT count(*) FROM {}").format(sql.Identifier(RAW)))
-            read = cursor.fetchone()[0] - blanks
-            created = updated = None
-            if skip_bad_rows or not errors:
-                created, updated = self.upsert(cursor)
-            cursor.execute("SELECT set_config('TimeZone', %s, true)", [previous])
-            cursor.execute("SELECT set_config('DateStyle', %s, true)", [datestyle])
-            for name in (RAW, SUSPECT, TYPED):
-                cursor.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(sql.Identifier(name)))
+            # Untranslatable at any step leaves nothing behind (tables, settings) for the
+            # Python path, which then reads the file from the start.
+            with transaction.atomic():
+                return self._run(cursor, skip_bad_rows=skip_bad_rows, progress=progress)
         finally:
             django_cursor.close()
+
+    def _run(self, cursor, *, skip_bad_rows: bool, progress: Callable[[int, int], None] | None):
+        try:
+            self.copy(cursor, progress)
+        except Exception as error:  # bad bytes, ragged rows …: PostgreSQL reads it otherwise
+            raise Untranslatable from error
+        # Python's csv refuses the whole file at a field longer than its limit.
+        too_long = sql.SQL(" OR ").join(
+            sql.SQL("octet_length({c}) > {n} AND char_length({c}) > {n}").format(
+                c=c, n=sql.Literal(FIELD_LIMIT)
+            )
+            for c in self.plan.staged
+        )
+        cursor.execute(
+            sql.SQL("SELECT EXISTS (SELECT 1 FROM {} WHERE {})").format(
+                sql.Identifier(RAW), too_long
+            )
+        )
+        if cursor.fetchone()[0]:
+            raise Untranslatable
+        cursor.execute("SELECT current_setting('TimeZone')")
+        (previous,) = cursor.fetchone()
+        # Naive times are in the mapping's zone (as RowParser's replace(tzinfo=zone)).
+        cursor.execute("SELECT set_config('TimeZone', %s, true)", [self.zone_name])
+        cursor.execute("SELECT current_setting('DateStyle')")
+        (datestyle,) = cursor.fetchone()
+        cursor.execute("SELECT set_config('DateStyle', 'ISO, YMD', true)")
+        # (on an error the transaction's rollback restores it)
+        cursor.execute(sql.SQL("ANALYZE {}").format(sql.Identifier(RAW)))
+        self.find_suspects(cursor)
+        blanks, rejected, errors = self.check_suspects(cursor, skip_bad_rows=skip_bad_rows)
+        cursor.execute(sql.SQL("SELECT count(*) FROM {}").format(sql.Identifier(RAW)))
+        read = cursor.fetchone()[0] - blanks
+        created = updated = None
+        if skip_bad_rows or not errors:
+            created, updated = self.upsert(cursor)
+        cursor.execute("SELECT set_config('TimeZone', %s, true)", [previous])
+        cursor.execute("SELECT set_config('DateStyle', %s, true)", [datestyle])
+        for name in (RAW, SUSPECT, TYPED):
+            cursor.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(sql.Identifier(name)))
         return read, rejected, errors, created, updated
 
 
