@@ -1,9 +1,10 @@
 """Benchmarks of the records loader and calculators (PostgreSQL; figures printed, nothing
-asserted): bench_records [--rows N] [--departments 20] [--keep]
+asserted): bench_records [--rows N] [--departments 20] [--keep] [--row-by-row]
 
 (a) load N shipment rows from CSV through the loader (its PostgreSQL fast path, or
-    ``--row-by-row``) vs ``psql \\copy`` of the same file into a bare table; (b) one month's delivery KPIs for the departments vs the single hand-written
-    GROUP BY that yields the same counts; (c) the loader's peak memory (max RSS growth) — run
+    ``--row-by-row``) vs ``psql \\copy`` of the same file into a bare table; (b) one month's
+    delivery KPIs for the departments vs the single hand-written GROUP BY that yields the same
+    counts; (c) the loader's peak memory (max RSS growth) — run
     with two sizes to see it stay flat.
 """
 
