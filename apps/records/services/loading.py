@@ -8,6 +8,11 @@ with :class:`~apps.records.fields.RowParser`, and writes set-based:
   WHERE <something changed>``;
 * SQLite: batches of the same upsert through ``executemany``.
 
+A CSV file on PostgreSQL skips the per-row Python: :mod:`.fast_load` copies the raw bytes into a
+staging table and checks, converts and upserts in SQL, handing only the rows SQL cannot vouch
+for to RowParser — same rules, same stored rows, same report. XLSX files, the bulk API's rows
+and anything the fast path does not translate take the row-by-row path above.
+
 The whole load is one transaction: a refused file, an error or a killed process leaves nothing
 half-written; loading the same rows again changes nothing (idempotent on the source's record
 id). Within one file the first occurrence of a record id wins; later repeats are skipped.
