@@ -310,3 +310,31 @@ def test_a_mapping_with_a_date_format(catalog, tmp_path, fast_runs):
     (report,) = both_paths([path], mapping=mapping, skip_bad_rows=True)
     assert (report["created"], report["rejected"]) == (4, 1)
     assert len(fast_runs) == 1
+
+
+def test_a_role_without_create_on_the_schema_stages_in_temporary_tables(
+    tmp_path, fast_runs, monkeypatch
+):
+    kinds = []
+    original = fast_load.FastLoad.copy
+
+    def copy(self, cursor, progress):
+        original(self, cursor, progress)
+        kinds.append(self.table_kind.as_string(cursor))
+
+    monkeypatch.setattr(fast_load.FastLoad, "copy", copy)
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE ROLE records_loader_test NOLOGIN")
+        cursor.execute("GRANT ALL ON ALL TABLES IN SCHEMA public TO records_loader_test")
+        cursor.execute("GRANT ALL ON ALL SEQUENCES IN SCHEMA public TO records_loader_test")
+        cursor.execute("REVOKE CREATE ON SCHEMA public FROM PUBLIC")
+        cursor.execute("SET LOCAL ROLE records_loader_test")
+    path = write(
+        tmp_path,
+        "source_system,source_record_id,ordered_at,promised_at\n"
+        "t,1,2026-03-01T10:00,2026-03-05\nt,2,2026-03-01T10:00,bad\n",
+    )
+    (report,) = both_paths([path], skip_bad_rows=True)
+    assert (report["created"], report["rejected"]) == (1, 1)
+    assert len(fast_runs) == 1
+    assert kinds == ["TEMP"]

@@ -28,6 +28,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import re
+import secrets
 import zoneinfo
 from collections.abc import Callable
 from typing import Any
@@ -55,8 +56,6 @@ from ..fields import (
 )
 from ..models import SCORE_RANGES, RecordKind, RecordMapping, ShipmentStatus, Stage
 
-RAW = "records_raw"
-SUSPECT = "records_suspect"
 TYPED = "records_typed"
 CHUNK = 1 << 20
 SUSPECT_BATCH = 2000  # rows RowParser reads at a time
@@ -381,19 +380,28 @@ class FastLoad:
         self.plan.zone_days = _zone_offsets(zone_name)[1]
         if "source_record_id" not in self.plan.sources:
             raise Untranslatable
+        # Unlogged tables rather than temporary ones: PostgreSQL scans those with parallel
+        # workers. Named for this load (created and dropped inside its transaction, so no other
+        # session ever sees them, and a rollback removes them).
+        name = secrets.token_hex(6)
+        self.raw = sql.Identifier(f"records_raw_{name}")
+        self.suspect = sql.Identifier(f"records_suspect_{name}")
+        self.table_kind = sql.SQL("UNLOGGED")
 
     # --- 1. the raw file -----------------------------------------------------------------------
     def copy(self, cursor, progress: Callable[[int, int], None] | None) -> None:
         plan = self.plan
         columns = sql.SQL(", ").join(sql.SQL("{} text").format(c) for c in plan.staged)
-        cursor.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(sql.Identifier(RAW)))
-        cursor.execute(
-            sql.SQL(
-                "CREATE TEMP TABLE {} ({}, rn bigint GENERATED ALWAYS AS IDENTITY) ON COMMIT DROP"
-            ).format(sql.Identifier(RAW), columns)
-        )
+        create = sql.SQL("CREATE {} TABLE {} ({}, rn bigint GENERATED ALWAYS AS IDENTITY)")
+        try:
+            with transaction.atomic():
+                cursor.execute(create.format(self.table_kind, self.raw, columns))
+        except psycopg.errors.InsufficientPrivilege:
+            # No CREATE on the schema (only TEMP): a temporary table, scanned by one process.
+            self.table_kind = sql.SQL("TEMP")
+            cursor.execute(create.format(self.table_kind, self.raw, columns))
         statement = sql.SQL("COPY {} ({}) FROM STDIN WITH (FORMAT csv, HEADER true)").format(
-            sql.Identifier(RAW), sql.SQL(", ").join(plan.staged)
+            self.raw, sql.SQL(", ").join(plan.staged)
         )
         with open(self.path, "rb") as handle:
             total = handle.seek(0, 2)
@@ -496,8 +504,8 @@ class FastLoad:
         ).format(
             select=sql.SQL(select),
             inner=inner,
-            raw=sql.Identifier(RAW),
-            suspect=sql.Identifier(SUSPECT),
+            raw=self.raw,
+            suspect=self.suspect,
         )
 
     def find_suspects(self, cursor) -> None:
@@ -521,11 +529,12 @@ class FastLoad:
         rules = self._rules()
         cursor.execute(
             sql.SQL(
-                "CREATE TEMP TABLE {suspect} ON COMMIT DROP AS SELECT r.rn FROM {raw} r "
+                "CREATE {kind} TABLE {suspect} AS SELECT r.rn FROM {raw} r "
                 "WHERE NOT (CASE WHEN {accept} THEN {rules} ELSE false END)"
             ).format(
-                suspect=sql.Identifier(SUSPECT),
-                raw=sql.Identifier(RAW),
+                kind=self.table_kind,
+                suspect=self.suspect,
+                raw=self.raw,
                 accept=sql.SQL(" AND ").join(accepts),
                 rules=rules,
             )
@@ -596,8 +605,8 @@ class FastLoad:
         fetch.execute(
             sql.SQL("SELECT r.rn, {} FROM {} r JOIN {} s USING (rn) ORDER BY r.rn").format(
                 sql.SQL(", ").join(sql.SQL("r.{}").format(c) for c in self.plan.staged),
-                sql.Identifier(RAW),
-                sql.Identifier(SUSPECT),
+                self.raw,
+                self.suspect,
             )
         )
         try:
@@ -694,9 +703,7 @@ class FastLoad:
             for c in self.plan.staged
         )
         cursor.execute(
-            sql.SQL("SELECT EXISTS (SELECT 1 FROM {} WHERE {})").format(
-                sql.Identifier(RAW), too_long
-            )
+            sql.SQL("SELECT EXISTS (SELECT 1 FROM {} WHERE {})").format(self.raw, too_long)
         )
         if cursor.fetchone()[0]:
             raise Untranslatable
@@ -707,19 +714,24 @@ class FastLoad:
         cursor.execute("SELECT current_setting('DateStyle')")
         (datestyle,) = cursor.fetchone()
         cursor.execute("SELECT set_config('DateStyle', 'ISO, YMD', true)")
+        # The statements are long and run once: compiling them (JIT) costs more than it saves.
+        cursor.execute("SELECT current_setting('jit')")
+        (jit,) = cursor.fetchone()
+        cursor.execute("SELECT set_config('jit', 'off', true)")
         # (on an error the transaction's rollback restores it)
-        cursor.execute(sql.SQL("ANALYZE {}").format(sql.Identifier(RAW)))
+        cursor.execute(sql.SQL("ANALYZE {}").format(self.raw))
         self.find_suspects(cursor)
         blanks, rejected, errors = self.check_suspects(cursor, skip_bad_rows=skip_bad_rows)
-        cursor.execute(sql.SQL("SELECT count(*) FROM {}").format(sql.Identifier(RAW)))
+        cursor.execute(sql.SQL("SELECT count(*) FROM {}").format(self.raw))
         read = cursor.fetchone()[0] - blanks
         created = updated = None
         if skip_bad_rows or not errors:
             created, updated = self.upsert(cursor)
         cursor.execute("SELECT set_config('TimeZone', %s, true)", [previous])
         cursor.execute("SELECT set_config('DateStyle', %s, true)", [datestyle])
-        for name in (RAW, SUSPECT, TYPED):
-            cursor.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(sql.Identifier(name)))
+        cursor.execute("SELECT set_config('jit', %s, true)", [jit])
+        for table in (self.raw, self.suspect, sql.Identifier(TYPED)):
+            cursor.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(table))
         return read, rejected, errors, created, updated
 
 
