@@ -95,45 +95,49 @@ _OFFSETS = [f"{sign}{h:02d}:{m:02d}" for sign in "+-" for h in range(15) for m i
 
 
 @functools.lru_cache(maxsize=32)
-def _zone_offsets(zone_name: str) -> tuple[list[int], tuple[str, ...]]:
-    """The zone's UTC offset (seconds) at 00:00 UTC of every day of 1900–2099, and the local
-    dates around each change of offset: a naive time near one may be ambiguous or missing, and
-    PostgreSQL and zoneinfo choose differently there (RowParser then reads those rows)."""
+def _zone_offsets(zone_name: str) -> tuple[tuple[tuple[int, int], ...], tuple[str, ...]]:
+    """The zone's changes of UTC offset seen at 00:00 UTC of each day of 1900–2099, as (day
+    number, offset in seconds) from the first day on; and the local dates around each change:
+    a naive time near one may be ambiguous or missing, and PostgreSQL and zoneinfo choose
+    differently there (RowParser then reads those rows)."""
     zone = zoneinfo.ZoneInfo(zone_name)
-    offsets: list[int] = []
+    changes: list[tuple[int, int]] = []
     days: set[str] = set()
     moment = ZONE_START
     before = None
-    for _ in range(ZONE_DAYS):
+    for number in range(ZONE_DAYS):
         local = moment.astimezone(zone)
         offset = int(local.utcoffset().total_seconds())
-        if before is not None and offset != before:
-            for delta in (-2, -1, 0, 1):
-                days.add(str((local + dt.timedelta(days=delta)).date()))
-        before = offset
-        offsets.append(offset)
+        if offset != before:
+            changes.append((number, offset))
+            if before is not None:
+                for delta in (-2, -1, 0, 1):
+                    days.add(str((local + dt.timedelta(days=delta)).date()))
+            before = offset
         moment += ONE_DAY
-    return offsets, tuple(sorted(days))
+    return tuple(changes), tuple(sorted(days))
 
 
 def _zone_agrees(zone_name: str) -> bool:
-    """PostgreSQL's time zone data gives zoneinfo's offsets (every day, 1900–2099): otherwise
-    the SQL conversion could differ from RowParser's. Asked once per process and zone."""
+    """PostgreSQL's time zone data changes the offset on the days and to the offsets zoneinfo
+    does (1900–2099): otherwise the SQL conversion could differ from RowParser's. Asked once
+    per process and zone."""
     if zone_name not in _AGREES:
-        offsets, _days = _zone_offsets(zone_name)
+        changes, _days = _zone_offsets(zone_name)
         try:
             with transaction.atomic(), connection.cursor() as cursor:
                 cursor.execute(
-                    "SELECT count(*) FROM unnest(%s::int[]) WITH ORDINALITY AS o(seconds, i) "
-                    "WHERE extract(epoch FROM ((%s::timestamptz + (i - 1) * interval '1 day')"
-                    " AT TIME ZONE %s) - ((%s::timestamptz + (i - 1) * interval '1 day')"
-                    " AT TIME ZONE 'UTC')) <> seconds",
-                    [offsets, ZONE_START, zone_name, ZONE_START],
+                    "SELECT i, seconds FROM (SELECT i, seconds, lag(seconds) OVER (ORDER BY i) "
+                    "AS before FROM (SELECT i, extract(epoch FROM (t AT TIME ZONE %s) - "
+                    "(t AT TIME ZONE 'UTC'))::int AS seconds FROM generate_series(0, %s) AS i, "
+                    "LATERAL (SELECT %s::timestamptz + i * interval '1 day' AS t) AS d) AS a) "
+                    "AS b WHERE before IS DISTINCT FROM seconds ORDER BY i",
+                    [zone_name, ZONE_DAYS - 1, ZONE_START],
                 )
-                (differ,) = cursor.fetchone()
+                theirs = tuple(tuple(row) for row in cursor.fetchall())
         except DatabaseError:  # a zone PostgreSQL does not know
-            differ = 1
-        _AGREES[zone_name] = differ == 0
+            theirs = ()
+        _AGREES[zone_name] = theirs == changes
     return _AGREES[zone_name]
 
 
