@@ -162,7 +162,6 @@ class _Plan:
         position = {name: i for i, name in enumerate(header) if name}  # the last one wins
         self.staged = [sql.Identifier(f"c{i}") for i in range(len(header))]
         self.sources: dict[str, sql.Composable] = {}
-        self.zone_name = ""
         if mapping is None:
             for name, i in position.items():
                 self.sources[name] = sql.SQL("r.{}").format(self.staged[i])
@@ -178,7 +177,7 @@ class _Plan:
             date_format = mapping.date_format
             value_maps = mapping.value_maps or {}
         for name, values in value_maps.items():
-            if not all(isinstance(v, str) for v in values.values()):
+            if not isinstance(values, dict) or not all(isinstance(v, str) for v in values.values()):
                 raise Untranslatable
             self.sources[name] = self._mapped(self.sources.get(name), values)
         if date_format and date_format not in FORMATS:
