@@ -144,10 +144,13 @@ def _blank(raw: Any) -> bool:
 
 
 def _seconds(start: dt.datetime | None, end: dt.datetime | None) -> int | None:
+    """Elapsed whole seconds (floored) from ``start`` to ``end``. Through UTC: Python subtracts
+    two times of the same zone on the wall clock, which is an hour off across a daylight-saving
+    change."""
     if start is None or end is None:
         return None
-    delta = end - start
-    return delta.days * 86400 + delta.seconds  # whole seconds, floored
+    delta = end.astimezone(dt.UTC) - start.astimezone(dt.UTC)
+    return delta.days * 86400 + delta.seconds
 
 
 class RowParser:

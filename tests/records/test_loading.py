@@ -203,3 +203,13 @@ def test_command_refuses_a_mapping_of_another_kind(catalog):
         call_command(
             "load_records", "shipments", str(OLIST_ORDERS), "--mapping", "olist-reviews-csat"
         )
+
+
+def test_stage_durations_are_elapsed_time_across_a_daylight_saving_change(catalog, tmp_path):
+    """Sao Paulo entered summer time at midnight on 2017-10-15 (clocks went to 01:00): an order
+    placed at 23:30 and paid at 01:30 local time waited one hour, not two."""
+    header = OLIST_ORDERS.read_text(encoding="utf-8").splitlines()[0]
+    row = "dst,c,shipped,2017-10-14 23:30:00,2017-10-15 01:30:00,,,2017-10-25 00:00:00"
+    path = write(tmp_path, f"{header}\n{row}\n")
+    load_file(path, mapping=RecordMapping.objects.get(name="olist-orders"), fast_path=False)
+    assert Shipment.objects.get(source_record_id="dst").payment_seconds == 3600

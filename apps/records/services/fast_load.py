@@ -283,15 +283,6 @@ class _Plan:
             return sql.SQL("(NOT {} AND {})").format(self.blank(name), check)
         return sql.SQL("({} OR {})").format(self.blank(name), check)
 
-    def naive(self, name: str) -> sql.Composable:
-        """Whether a date and time cell has no UTC offset (RowParser then puts it in the zone)."""
-        if self.stamp_pattern != _ISO or name not in self.sources:
-            return sql.SQL("true")
-        return sql.SQL(
-            "NOT (char_length({x}) > 16 AND (right({x}, 1) = 'Z' "
-            "OR substr({x}, char_length({x}) - 5, 1) IN ('+', '-')))"
-        ).format(x=self.src(name))
-
     def value(self, name: str) -> sql.Composable:
         """The converted value, for a row whose cells were accepted."""
         spec = self.specs[name]
@@ -329,27 +320,16 @@ def _later(earlier: str, later: str) -> str:
     return f"(v.{later} IS NULL OR v.{earlier} IS NULL OR v.{later} >= v.{earlier})"
 
 
-def _seconds(start: str, end: str, zone: str) -> str:
-    """Whole seconds from ``start`` to ``end`` (``v.<field>`` or ``v.<first>|v.<second>`` for
-    the first known of two), as RowParser's ``end - start``: Python subtracts two times of the
-    same zone (both read without an offset) on the wall clock, any others in UTC."""
+def _seconds(start: str, end: str) -> str:
+    """Elapsed whole seconds (floored) from ``start`` to ``end`` (``v.<field>`` or
+    ``v.<first>|v.<second>`` for the first known of two), as RowParser computes them: the
+    difference of two instants, so a daylight-saving change in between does not count."""
 
-    def pick(spec: str) -> tuple[str, str]:
+    def pick(spec: str) -> str:
         names = spec.split("|")
-        if len(names) == 1:
-            return names[0], f"{names[0]}__naive"
-        first, second = names
-        return (
-            f"coalesce({first}, {second})",
-            f"CASE WHEN {first} IS NOT NULL THEN {first}__naive ELSE {second}__naive END",
-        )
+        return names[0] if len(names) == 1 else f"coalesce({names[0]}, {names[1]})"
 
-    (a, a_naive), (b, b_naive) = pick(start), pick(end)
-    return (
-        f"floor(extract(epoch FROM CASE WHEN {a_naive} AND {b_naive} "
-        f"THEN ({b} AT TIME ZONE {zone}) - ({a} AT TIME ZONE {zone}) "
-        f"ELSE {b} - {a} END))::bigint"
-    )
+    return f"floor(extract(epoch FROM {pick(end)} - {pick(start)}))::bigint"
 
 
 class FastLoad:
@@ -440,12 +420,7 @@ class FastLoad:
             if source_system is not None
             else default
         )
-        naive = [
-            sql.SQL("{} AS {}").format(plan.naive(f), sql.Identifier(f + "__naive"))
-            for f, spec in plan.specs.items()
-            if spec.type == DATETIME
-        ]
-        inner = sql.SQL(", ").join([inner, *refs, *naive, sql.SQL("{} AS system").format(system)])
+        inner = sql.SQL(", ").join([inner, *refs, sql.SQL("{} AS system").format(system)])
         outer = {
             "source_system": "v.system",
             "load_job_id": f"{self.load_job_id or 'NULL'}::bigint",
@@ -459,8 +434,8 @@ class FastLoad:
                 "ELSE '' END"
             )
         elif self.kind == RecordKind.TICKETS:
-            outer["first_response_seconds"] = _seconds("v.opened_at", "v.first_response_at", zone)
-            outer["resolution_seconds"] = _seconds("v.opened_at", "v.resolved_at", zone)
+            outer["first_response_seconds"] = _seconds("v.opened_at", "v.first_response_at")
+            outer["resolution_seconds"] = _seconds("v.opened_at", "v.resolved_at")
         else:
             outer["status"] = (
                 "CASE WHEN v.status <> '' THEN v.status WHEN v.delivered_at IS NOT NULL "
@@ -470,10 +445,7 @@ class FastLoad:
             outer["lost"] = "coalesce(v.lost, false)"
             outer["promised_on"] = f"(v.promised_at AT TIME ZONE {zone})::date"
             outer["delivered_on"] = f"(v.delivered_at AT TIME ZONE {zone})::date"
-
-            def s(start: str, end: str) -> str:
-                return _seconds(start, end, zone)
-
+            s = _seconds
             outer.update(
                 payment_seconds=s("v.ordered_at", "v.paid_at"),
                 processing_seconds=s("v.paid_at", "v.warehouse_received_at"),
