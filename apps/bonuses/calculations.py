@@ -14,7 +14,7 @@ target × proration × F but keeps the one division last.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
@@ -391,6 +391,18 @@ def _evaluate(c: ComponentInput, policy: str, language: str | None) -> tuple:
 _evaluate_shared = lru_cache(maxsize=4096)(_evaluate)
 
 
+@lru_cache(maxsize=1024)
+def _gate_result(g: GateInput) -> GateResult:
+    """A gate met at or beyond its minimum in the KPI's better direction; a gate without an
+    actual counts as missed. Cached: a run's gate inputs are shared (the company's, a
+    department's) — see ``services.runs.line_inputs``."""
+    s = 1 if g.higher_is_better else -1
+    met = g.actual is not None and s * g.actual >= s * g.minimum
+    return GateResult(
+        g.kpi_code, g.minimum, g.actual, met, _D1 if met else g.multiplier_when_missed
+    )
+
+
 def _component_payout(segments: Sequence[SegmentResult], policy: str) -> Decimal | None:
     """Day-weighted mean of the segments' payouts; None when no segment has data.
 
@@ -474,11 +486,10 @@ def calculate_line(line: LineInput) -> LineResult:
 
     gates, gate_multiplier = [], _D1
     for g in line.gates:
-        s = 1 if g.higher_is_better else -1
-        met = g.actual is not None and s * g.actual >= s * g.minimum
-        multiplier = _D1 if met else g.multiplier_when_missed
-        gate_multiplier *= multiplier
-        gates.append(GateResult(g.kpi_code, g.minimum, g.actual, met, multiplier))
+        gate = _gate_result(g)
+        met = gate.met
+        gate_multiplier *= gate.multiplier
+        gates.append(gate)
         if g.actual is None:
             _add(flags, f"missing_actual:{g.kpi_code}")
             if policy == BLOCK:
@@ -512,7 +523,9 @@ def calculate_line(line: LineInput) -> LineResult:
         blocking_issues=tuple(issues),
         messages=(),
     )
-    return replace(result, messages=explain(line, result))
+    # The statement describes the finished result: set once, still frozen for everyone else.
+    object.__setattr__(result, "messages", explain(line, result))
+    return result
 
 
 BASIS_LABELS = {
@@ -557,8 +570,7 @@ def basis_label(basis: str):
 # A run explains thousands of lines that share most of their sentences (the same department's
 # actual and band, the same company gate): messages that depend only on their arguments are
 # built once. They are immutable tuples, so sharing them is safe.
-@lru_cache(maxsize=8192)
-def _segment_message(kpi: str, seg: SegmentResult) -> tuple:
+def _segment_text(kpi: str, seg: SegmentResult) -> tuple:
     label = _label(kpi, seg)
     if seg.actual is None:
         return message(
@@ -581,6 +593,9 @@ def _segment_message(kpi: str, seg: SegmentResult) -> tuple:
         stretch=_num(seg.band.stretch),
         payout=_pct(seg.payout),
     )
+
+
+_segment_message = lru_cache(maxsize=8192)(_segment_text)
 
 
 @lru_cache(maxsize=1024)
@@ -629,7 +644,8 @@ def explain(line: LineInput, result: LineResult) -> tuple:
         kpi = c.kpi_code
         has_data = False
         for seg in c.segments:
-            add(_segment_message(kpi, seg))
+            # An employee's own actual is theirs alone: caching it would only cost a hash.
+            add(_segment_text(kpi, seg) if c.scope == "employee" else _segment_message(kpi, seg))
             has_data = has_data or seg.payout is not None
         if c.missing and policy == BLOCK:
             add(

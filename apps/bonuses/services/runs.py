@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from apps.kpis.models import Scope
 from apps.kpis.periods import Period, PeriodError
 from apps.kpis.selectors import Holder
+from cxoffice.batch import gc_paused
 from cxoffice.errors import ApplicationError, ConflictError, PermissionDeniedError
 from cxoffice.numbers import plain
 
@@ -28,6 +29,7 @@ from ..selectors import RunInputs, run_inputs
 
 HUNDRED = Decimal(100)
 TWELVE_PLACES = Decimal("1e-12")
+LINE_COLUMNS = [field.attname for field in Line._meta.concrete_fields]
 CURRENCY_EXPONENTS = {"JPY": 0, "KRW": 0, "CLP": 0, "ISK": 0, "BHD": 3, "KWD": 3, "OMR": 3}
 
 
@@ -263,23 +265,28 @@ def _line_row(
                     "amount": plain(calc.round_money(amount, line.currency_exponent)),
                 }
             )
-    return Line(
-        run=run,
-        employee_id=employee_id,
-        department=inputs.departments.get(department) if department else None,
-        target_amount=calc.round_money(line.target_amount, 2),
-        eligible_days=line.eligible_days,
-        period_days=line.period_days,
-        proration=result.proration.quantize(TWELVE_PLACES),
-        factor=result.factor.quantize(TWELVE_PLACES),
-        gate_multiplier=result.gate_multiplier.quantize(TWELVE_PLACES),
-        capped=result.capped,
-        adjustments_total=result.adjustments_total,
-        amount=result.amount,
-        explanation=list(result.messages),
-        flags=list(result.flags),
-        components=rows,
-    )
+    department_row = inputs.departments.get(department) if department else None
+    values = {
+        "id": None,
+        "run_id": run.pk,
+        "employee_id": employee_id,
+        "department_id": department_row.pk if department_row else None,
+        "target_amount": calc.round_money(line.target_amount, 2),
+        "eligible_days": line.eligible_days,
+        "period_days": line.period_days,
+        "proration": result.proration.quantize(TWELVE_PLACES),
+        "factor": result.factor.quantize(TWELVE_PLACES),
+        "gate_multiplier": result.gate_multiplier.quantize(TWELVE_PLACES),
+        "capped": result.capped,
+        "adjustments_total": result.adjustments_total,
+        "amount": result.amount,
+        "explanation": list(result.messages),
+        "flags": list(result.flags),
+        "components": rows,
+    }
+    # Positional arguments take the model's fast constructor path (a run builds thousands of
+    # lines); the order comes from the model, and a field missing here is a KeyError.
+    return Line(*[values[name] for name in LINE_COLUMNS])
 
 
 def check_run_open(run: Run) -> None:
@@ -307,29 +314,30 @@ def run_calculate(*, run: Run, user, progress: Progress | None = None) -> Run:
     the management command draws a bar)."""
     run = Run.objects.select_for_update().select_related("plan").get(pk=run.pk)
     check_run_open(run)
-    period = _period(run.plan, run.period)
-    inputs = run_inputs(run.plan, period)
-    adjustments: dict[int, list[Decimal]] = defaultdict(list)
-    for employee_id, amount in Adjustment.objects.filter(run=run).values_list(
-        "employee_id", "amount"
-    ):
-        adjustments[employee_id].append(amount)
-    rows, issues, total, fixed = [], [], Decimal(0), {}
-    prepared = line_inputs(inputs, adjustments)
-    step = max(1, len(prepared) // 100)
-    for done, (employee_id, (line, department)) in enumerate(prepared.items(), start=1):
-        if progress and (done % step == 0 or done == len(prepared)):
-            progress(done, len(prepared))
-        result = calc.calculate_line(line)
-        employee = inputs.employees[employee_id]
-        issues.extend(
-            f"{employee.employee_number} {employee.full_name}: {issue}"
-            for issue in result.blocking_issues
-        )
-        rows.append(_line_row(run, employee_id, line, result, department, inputs, fixed))
-        total += result.amount
-    Line.objects.filter(run=run).delete()
-    Line.objects.bulk_create(rows, batch_size=2000)
+    with gc_paused():  # a batch of short-lived objects: see cxoffice.batch
+        period = _period(run.plan, run.period)
+        inputs = run_inputs(run.plan, period)
+        adjustments: dict[int, list[Decimal]] = defaultdict(list)
+        for employee_id, amount in Adjustment.objects.filter(run=run).values_list(
+            "employee_id", "amount"
+        ):
+            adjustments[employee_id].append(amount)
+        rows, issues, total, fixed = [], [], Decimal(0), {}
+        prepared = line_inputs(inputs, adjustments)
+        step = max(1, len(prepared) // 100)
+        for done, (employee_id, (line, department)) in enumerate(prepared.items(), start=1):
+            if progress and (done % step == 0 or done == len(prepared)):
+                progress(done, len(prepared))
+            result = calc.calculate_line(line)
+            employee = inputs.employees[employee_id]
+            issues.extend(
+                f"{employee.employee_number} {employee.full_name}: {issue}"
+                for issue in result.blocking_issues
+            )
+            rows.append(_line_row(run, employee_id, line, result, department, inputs, fixed))
+            total += result.amount
+        Line.objects.filter(run=run).delete()
+        Line.objects.bulk_create(rows, batch_size=2000)
     run.status = RunStatus.CALCULATED
     run.total_amount = total
     run.line_count = len(rows)
