@@ -255,6 +255,9 @@ class Record(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
+        # Each record model indexes (department, its date) — that index serves the foreign key
+        # too; one index less for every row a load writes.
+        db_index=False,
     )
     load_job = models.ForeignKey(
         LoadJob,
