@@ -1,5 +1,6 @@
 """Benchmarks of the records loader and calculators (PostgreSQL; figures printed, nothing
-asserted): bench_records [--rows N] [--departments 20] [--keep] [--row-by-row]
+asserted): bench_records [--rows N] [--departments 20] [--row-by-row]. Like bench_bonus it
+runs on a throwaway test database (``test_<name>_bench``), created and dropped around it.
 
 (a) load N shipment rows from CSV through the loader (its PostgreSQL fast path, or
     ``--row-by-row``) vs ``psql \\copy`` of the same file into a bare table; (b) one month's
@@ -19,11 +20,11 @@ import time
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
+from django.test import utils as test_utils
 
 from apps.departments.models import Department
 from apps.kpis.periods import Period
 from apps.records import selectors, services
-from apps.records.models import Shipment
 
 HEADER = [
     "source_system",
@@ -92,7 +93,6 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--rows", type=int, default=1_000_000)
         parser.add_argument("--departments", type=int, default=20)
-        parser.add_argument("--keep", action="store_true", help="keep the loaded rows")
         parser.add_argument(
             "--row-by-row",
             action="store_true",
@@ -103,6 +103,26 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         if connection.vendor != "postgresql":
             raise CommandError("The benchmarks run on PostgreSQL (DATABASE_URL=postgres://…).")
+        if min(options["rows"], options["departments"]) < 1:
+            raise CommandError("--rows and --departments must be at least 1.")
+        # As bench_bonus: a throwaway test database (test_<name>_bench), never the configured one.
+        settings_dict = connection.settings_dict
+        test_settings = settings_dict.setdefault("TEST", {})
+        if not test_settings.get("NAME"):
+            test_settings["NAME"] = f"test_{settings_dict['NAME']}_bench"
+        test_utils.setup_test_environment()
+        try:
+            old_config = test_utils.setup_databases(
+                verbosity=0, interactive=False, keepdb=False, serialized_aliases=set()
+            )
+            try:
+                self.bench(options)
+            finally:
+                test_utils.teardown_databases(old_config, verbosity=0, keepdb=False)
+        finally:
+            test_utils.teardown_test_environment()
+
+    def bench(self, options) -> None:
         rows, count = options["rows"], options["departments"]
         codes = [f"BENCH{n:02d}" for n in range(1, count + 1)]
         for code in codes:
@@ -171,8 +191,6 @@ class Command(BaseCommand):
             )
         finally:
             shutil.rmtree(folder, ignore_errors=True)
-            if not options["keep"]:
-                Shipment.objects.filter(source_system="bench").delete()
 
     def _psql_copy(self, path: str) -> float:
         psql = shutil.which("psql")
