@@ -94,6 +94,29 @@ def test_leavers_and_hires_outside_the_quarter_and_non_executives_are_left_out()
     assert set(rows_by_number(Q3, AFTER_Q3)) == {"X-LEAVING", "X-JOINED"}
 
 
+def test_part_of_the_quarter_owes_the_quota_pro_rata():
+    """Q3 has 92 days and the quota is 3: joining on 16 August (46 days) owes 1.5 → 2 days;
+    leaving on 10 July (10 days) owes 0.33 → 0; expected by a day follows the days employed."""
+    QuotaFactory(executive=None, days_per_quarter=3)
+    joiner = ExecutiveFactory(employee_number="X-JOIN", hire_date=dt.date(2026, 8, 16))
+    ExecutiveFactory(employee_number="X-LEAVE", hire_date=dt.date(2020, 1, 1),
+                              leave_date=dt.date(2026, 7, 10))  # fmt: skip
+    ExecutiveFactory(employee_number="X-FULL", hire_date=dt.date(2020, 1, 1))
+    serve(joiner, dt.date(2026, 9, 1))
+
+    after = rows_by_number(Q3, AFTER_Q3)
+    assert (after["X-JOIN"].required, after["X-JOIN"].expected) == (2, 2)
+    assert after["X-JOIN"].behind  # 1 of 2
+    assert (after["X-LEAVE"].required, after["X-LEAVE"].behind) == (0, False)
+    assert (after["X-FULL"].required, after["X-FULL"].expected) == (3, 3)
+
+    # On 7 September the joiner has worked 23 of their 46 days: 2 × 23 // 46 = 1 expected.
+    running = rows_by_number(Q3, dt.date(2026, 9, 7))
+    assert (running["X-JOIN"].expected, running["X-JOIN"].behind) == (1, False)
+    # The full-quarter executive: 3 × 69 // 92 = 2 expected by then, none done.
+    assert (running["X-FULL"].expected, running["X-FULL"].behind) == (2, True)
+
+
 def test_compliance_costs_a_fixed_number_of_queries(django_assert_max_num_queries):
     for _ in range(10):
         serve(ExecutiveFactory(), dt.date(2026, 7, 1), dt.date(2026, 8, 1))
