@@ -13,7 +13,6 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -23,6 +22,7 @@ from apps.departments.models import Department, Employee
 from apps.kpis.models import KPI, Scope
 from apps.kpis.selectors import Holder, kpi_latest_results
 from cxoffice.errors import ApplicationError, ConflictError, PermissionDeniedError
+from cxoffice.mail import reminder, send_all
 from cxoffice.services import apply_changes, validate_and_save
 
 from .models import KPILink, Milestone, Project, Status, Update
@@ -449,33 +449,25 @@ def remind_overdue_project_owners(*, today: date | None = None) -> dict[str, int
             }
             for p in projects
         ]
-        body = "\n".join(
-            [
-                _("Hello %(name)s,") % {"name": owner.full_name},
-                "",
-                _("These BPI projects you own are past their due date:"),
-                "",
-                *lines,
-                "",
-                _("Post an update with the new plan, or move the due date."),
-            ]
-        )
         messages.append(
-            EmailMessage(
+            reminder(
+                to=owner.email,
+                name=owner.full_name,
                 subject=ngettext(
                     "cxoffice: %(count)d overdue BPI project",
                     "cxoffice: %(count)d overdue BPI projects",
                     len(projects),
                 )
                 % {"count": len(projects)},
-                body=body,
-                to=[owner.email],
+                paragraphs=[
+                    _("These BPI projects you own are past their due date:"),
+                    "\n".join(lines),
+                    _("Post an update with the new plan, or move the due date."),
+                ],
             )
         )
-    if messages:
-        get_connection().send_messages(messages)
     return {
-        "sent": len(messages),
+        "sent": send_all(messages),
         "projects": sum(len(p) for p in by_owner.values()),
         "skipped": skipped,
     }

@@ -13,7 +13,6 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from django.core.mail import EmailMessage, get_connection
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -24,6 +23,7 @@ from apps.departments.models import Department, Employee
 from apps.feedback import services as feedback_services
 from apps.kpis.periods import Period, PeriodType
 from cxoffice.errors import ApplicationError, ConflictError, PermissionDeniedError
+from cxoffice.mail import reminder, send_all
 from cxoffice.services import apply_changes, validate_and_save
 
 from .models import Finding, FollowUp, Quota, ServiceDay
@@ -290,32 +290,27 @@ def remind_executives_behind_quota(*, today: date | None = None) -> dict[str, in
         if not row.executive.email:
             skipped += 1
             continue
-        body = "\n".join(
-            [
-                _("Hello %(name)s,") % {"name": row.executive.full_name},
-                "",
-                _(
-                    "You have served %(done)d of %(required)d days of service this quarter "
-                    "(%(quarter)s); %(expected)d were due by now."
-                )
-                % {
-                    "done": row.done,
-                    "required": row.required,
-                    "quarter": quarter.key,
-                    "expected": row.expected,
-                },
-                _("Your last day of service: %(last)s.")
-                % {"last": row.last_date.isoformat() if row.last_date else _("none yet")},
-            ]
-        )
+        paragraphs = [
+            _(
+                "You have served %(done)d of %(required)d days of service this quarter "
+                "(%(quarter)s); %(expected)d were due by now."
+            )
+            % {
+                "done": row.done,
+                "required": row.required,
+                "quarter": quarter.key,
+                "expected": row.expected,
+            },
+            _("Your last day of service: %(last)s.")
+            % {"last": row.last_date.isoformat() if row.last_date else _("none yet")},
+        ]
         messages.append(
-            EmailMessage(
+            reminder(
+                to=row.executive.email,
+                name=row.executive.full_name,
                 subject=_("cxoffice: you are behind your days of service for %(quarter)s")
                 % {"quarter": quarter.key},
-                body=body,
-                to=[row.executive.email],
+                paragraphs=paragraphs,
             )
         )
-    if messages:
-        get_connection().send_messages(messages)
-    return {"sent": len(messages), "behind": behind, "skipped": skipped}
+    return {"sent": send_all(messages), "behind": behind, "skipped": skipped}

@@ -14,6 +14,7 @@ from django.utils.translation import ngettext
 
 from apps.departments.models import Department, Employee
 from cxoffice.errors import ApplicationError, ConflictError, RowError
+from cxoffice.mail import reminder, send_all
 from cxoffice.services import apply_changes, validate_and_save
 
 from ..models import (
@@ -293,8 +294,6 @@ def remind_overdue_feedback_owners(*, today: dt.date | None = None) -> dict[str,
     """E-mail each owner of overdue feedback items one message listing them (SPEC §14); items
     without an owner, and owners without an e-mail address, are counted as skipped. Returns
     ``{"sent", "items", "skipped"}``."""
-    from django.core.mail import EmailMessage, get_connection
-
     from ..selectors import feedback_overdue  # the selectors read the models this module writes
 
     by_owner: dict[int | None, list[Feedback]] = {}
@@ -317,33 +316,25 @@ def remind_overdue_feedback_owners(*, today: dt.date | None = None) -> dict[str,
             }
             for item in items
         ]
-        body = "\n".join(
-            [
-                _("Hello %(name)s,") % {"name": owner.full_name},
-                "",
-                _("These customer feedback items you own are past their due date:"),
-                "",
-                *lines,
-                "",
-                _("Resolve them, or agree a new due date with the customer-service lead."),
-            ]
-        )
         messages.append(
-            EmailMessage(
+            reminder(
+                to=owner.email,
+                name=owner.full_name,
                 subject=ngettext(
                     "cxoffice: %(count)d overdue feedback item",
                     "cxoffice: %(count)d overdue feedback items",
                     len(items),
                 )
                 % {"count": len(items)},
-                body=body,
-                to=[owner.email],
+                paragraphs=[
+                    _("These customer feedback items you own are past their due date:"),
+                    "\n".join(lines),
+                    _("Resolve them, or agree a new due date with the customer-service lead."),
+                ],
             )
         )
-    if messages:
-        get_connection().send_messages(messages)
     return {
-        "sent": len(messages),
+        "sent": send_all(messages),
         "items": sum(len(i) for i in by_owner.values()) + skipped,
         "skipped": skipped,
     }

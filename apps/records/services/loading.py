@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import csv
 import os
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -228,7 +229,9 @@ class Mapper:
 
 
 # --- writers ---------------------------------------------------------------------------------
-class _Writer:
+class _Writer(ABC):
+    """Writes one load's rows: ``write`` each accepted row, then one ``upsert``."""
+
     def __init__(self, kind: str) -> None:
         self.model = MODELS[kind]
         self.table = connection.ops.quote_name(self.model._meta.db_table)
@@ -243,12 +246,13 @@ class _Writer:
     def __exit__(self, *exc) -> None:
         return None
 
+    @abstractmethod
     def write(self, number: int, values: tuple) -> None:
-        raise NotImplementedError
+        """Take the accepted row ``number`` (its column values in ``self.columns`` order)."""
 
+    @abstractmethod
     def upsert(self) -> tuple[int, int]:
-        """(created, updated)."""
-        raise NotImplementedError
+        """Write the rows taken; (created, updated)."""
 
 
 class PostgresWriter(_Writer):
