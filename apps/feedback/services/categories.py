@@ -7,9 +7,7 @@ from typing import Any
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from cxoffice import trees
-from cxoffice.errors import ApplicationError
-from cxoffice.services import apply_changes, validate_and_save
+from cxoffice.services import apply_changes, check_new_parent, validate_and_save
 
 from ..models import Category
 
@@ -17,16 +15,14 @@ CATEGORY_FIELDS = ("code", "name", "parent", "department", "is_active")
 
 
 def category_check_parent(*, category: Category | None, parent: Category | None) -> None:
-    if category is None or category.pk is None or parent is None:
+    if category is None or parent is None:
         return
-    parent_map = dict(Category.objects.values_list("id", "parent_id"))
-    if trees.would_cycle(parent_map, category.pk, parent.pk):
-        raise ApplicationError(
-            _("%(parent)s is below %(category)s; a category cannot become its own ancestor.")
-            % {"parent": parent.code, "category": category.code},
-            field="parent",
-            code="cycle",
-        )
+    check_new_parent(
+        node=category,
+        parent=parent,
+        message=_("%(parent)s is below %(category)s; a category cannot become its own ancestor.")
+        % {"parent": parent.code, "category": category.code},
+    )
 
 
 @transaction.atomic

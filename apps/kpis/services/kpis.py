@@ -7,9 +7,7 @@ from typing import Any
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from cxoffice import trees
-from cxoffice.errors import ApplicationError
-from cxoffice.services import apply_changes, validate_and_save
+from cxoffice.services import apply_changes, check_new_parent, validate_and_save
 
 from ..models import KPI
 
@@ -20,16 +18,16 @@ KPI_FIELDS = (
 
 
 def kpi_check_parent(*, kpi: KPI | None, parent: KPI | None) -> None:
-    if kpi is None or kpi.pk is None or parent is None:
+    if kpi is None or parent is None:
         return
-    parent_map = dict(KPI.objects.values_list("id", "parent_id"))
-    if trees.would_cycle(parent_map, kpi.pk, parent.pk):
-        raise ApplicationError(
-            _("%(parent)s is below %(kpi)s in the KPI tree; a KPI cannot become its own ancestor.")
-            % {"parent": parent.code, "kpi": kpi.code},
-            field="parent",
-            code="cycle",
+    check_new_parent(
+        node=kpi,
+        parent=parent,
+        message=_(
+            "%(parent)s is below %(kpi)s in the KPI tree; a KPI cannot become its own ancestor."
         )
+        % {"parent": parent.code, "kpi": kpi.code},
+    )
 
 
 @transaction.atomic
