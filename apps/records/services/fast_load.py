@@ -564,9 +564,9 @@ class FastLoad:
     def check_suspects(self, cursor, *, skip_bad_rows: bool) -> tuple[int, int, list[RowError]]:
         """(blank rows, rejected rows, the first errors); accepted suspects go to the typed
         staging table."""
-        from .loading import ERRORS_KEPT, _Writer
+        from .loading import ERRORS_KEPT, RecordColumns
 
-        writer = _Writer(self.kind)
+        writer = RecordColumns(self.kind)
         types = ", ".join(
             f"{q} {writer.fields[c].db_type(connection)}"
             for c, q in zip(writer.columns, writer.quoted, strict=True)

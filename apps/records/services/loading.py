@@ -229,8 +229,8 @@ class Mapper:
 
 
 # --- writers ---------------------------------------------------------------------------------
-class _Writer(ABC):
-    """Writes one load's rows: ``write`` each accepted row, then one ``upsert``."""
+class RecordColumns:
+    """The table and columns a load of one record kind writes (quoted for SQL)."""
 
     def __init__(self, kind: str) -> None:
         self.model = MODELS[kind]
@@ -239,6 +239,10 @@ class _Writer(ABC):
         self.fields = {f.attname: f for f in self.model._meta.concrete_fields}
         self.quoted = [connection.ops.quote_name(c) for c in self.columns]
         self.data = [c for c in self.columns if c not in BOOKKEEPING_COLUMNS]
+
+
+class _Writer(RecordColumns, ABC):
+    """Writes one load's rows: ``write`` each accepted row, then one ``upsert``."""
 
     def __enter__(self):
         return self
