@@ -176,6 +176,10 @@ CELERY_BEAT_SCHEDULE: dict = {
 # Who receives the weekly business review by e-mail (comma-separated addresses).
 WEEKLY_REVIEW_RECIPIENTS = env.list("WEEKLY_REVIEW_RECIPIENTS", default=[])
 
+# --- CX records: a load of at least this many rows into an empty records table drops the
+# table's secondary indexes and constraints and rebuilds them once at the end (PostgreSQL).
+RECORDS_REBUILD_MIN_ROWS = env.int("RECORDS_REBUILD_MIN_ROWS", default=50_000)
+
 # --- Demo data: the Olist public sample the demo loads as CX records (read in place, never copied
 # into the repository; the demo skips it when the folder is absent).
 OLIST_SAMPLE_DIR = env(

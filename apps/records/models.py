@@ -266,6 +266,9 @@ class Record(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
+        # Not indexed: only deleting a load job (rare) and the admin's "loaded by" filter look
+        # records up by it, and an index would be written for every row of every load.
+        db_index=False,
     )
 
     class Meta:
@@ -367,6 +370,7 @@ class Shipment(Record):
         blank=True,
         on_delete=models.PROTECT,
         related_name="shipments",
+        db_index=False,  # grouped on within a period (by promised date), never searched alone
     )
     carrier = models.ForeignKey(
         Carrier,
@@ -375,6 +379,7 @@ class Shipment(Record):
         blank=True,
         on_delete=models.PROTECT,
         related_name="shipments",
+        db_index=False,  # grouped on within a period (by promised date), never searched alone
     )
     # Derived by the loader. Calendar dates in the source's time zone: a shipment belongs to
     # the period holding its promised date, and is on time when delivered on or before it.

@@ -4,7 +4,7 @@ field — good files, bad rows of every kind (refused and skipped), repeats and 
 zone changes, surveys and tickets, and the files only the row-by-row path reads."""
 
 import pytest
-from django.db import connection
+from django.db import IntegrityError, connection, transaction
 
 from apps.records import services
 from apps.records.fields import COLUMNS, MODELS
@@ -64,7 +64,7 @@ def both_paths(files: list[str], kind: str = "shipments", **kwargs) -> list[dict
     """Load the files in turn through each path (from an empty table); both give the same
     reports and stored rows. Returns the reports."""
     results = {}
-    for fast in (False, True):
+    for fast in (True, False):  # the fast path first: into a table this test has not written
         MODELS[kind].objects.all().delete()
         reports = [outcome(path, kind, fast, **kwargs) for path in files]
         results[fast] = (reports, stored(kind))
@@ -139,7 +139,41 @@ def test_olist_reviews_as_csat_answers(catalog, fast_runs):
     assert len(fast_runs) == 1
 
 
-def test_good_rows_of_every_shape(world, tmp_path, fast_runs):
+@pytest.fixture(params=["upsert", "rebuild"])
+def first_load(request, settings):
+    """Both ways a first load writes: the upsert, and (``RECORDS_REBUILD_MIN_ROWS`` reached)
+    the plain insert into the emptied table with its indexes and constraints rebuilt."""
+    settings.RECORDS_REBUILD_MIN_ROWS = 1 if request.param == "rebuild" else 10**9
+    checked_now()
+    _shape, ids = table_shape()
+    yield request.param
+    rebuilt = table_shape()[1]["shipment_source_unique"] != ids["shipment_source_unique"]
+    assert rebuilt == (request.param == "rebuild")
+
+
+def checked_now() -> None:
+    """Check the deferred foreign keys of the rows the fixtures wrote, as their commit would
+    have in real use: a table with unchecked rows (here departments') cannot be altered, and
+    the load then upserts instead of rebuilding."""
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+
+
+def table_shape(kind: str = "shipments") -> tuple[dict, dict]:
+    """The table's indexes and constraints ({name: definition}) and their object ids."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT c.relname, pg_get_indexdef(i.indexrelid), i.indexrelid FROM pg_index i "
+            "JOIN pg_class c ON c.oid = i.indexrelid WHERE i.indrelid = %s::regclass "
+            "UNION ALL SELECT conname, pg_get_constraintdef(oid), oid FROM pg_constraint "
+            "WHERE conrelid = %s::regclass",
+            [MODELS[kind]._meta.db_table] * 2,
+        )
+        rows = cursor.fetchall()
+    return {name: definition for name, definition, _oid in rows}, {n: o for n, _d, o in rows}
+
+
+def test_good_rows_of_every_shape(world, tmp_path, fast_runs, first_load):
     path = write(tmp_path, SHIPMENTS + "\n".join(GOOD) + "\n")
     (report,) = both_paths([path])
     assert (report["created"], report["rejected"]) == (len(GOOD), 0)
@@ -168,7 +202,7 @@ def test_bad_rows_of_every_kind_refuse_the_file_alike(world, tmp_path, fast_runs
     assert len(fast_runs) == 1
 
 
-def test_bad_rows_skipped_alike(world, tmp_path, fast_runs):
+def test_bad_rows_skipped_alike(world, tmp_path, fast_runs, first_load):
     lines = [row for pair in zip(BAD, GOOD, strict=False) for row in pair] + BAD[len(GOOD) :]
     path = write(tmp_path, SHIPMENTS + "\n".join(lines) + "\n")
     (report,) = both_paths([path], skip_bad_rows=True)
@@ -189,7 +223,7 @@ def test_blank_lines_are_not_rows(tmp_path, fast_runs):
     assert len(fast_runs) == 1
 
 
-def test_repeats_and_updates(world, tmp_path, fast_runs):
+def test_repeats_and_updates(world, tmp_path, fast_runs, first_load):
     header = "source_system,source_record_id,ordered_at,promised_at,delivered_at,damaged\n"
     first = write(
         tmp_path,
@@ -313,8 +347,10 @@ def test_a_mapping_with_a_date_format(catalog, tmp_path, fast_runs):
 
 
 def test_a_role_without_create_on_the_schema_stages_in_temporary_tables(
-    tmp_path, fast_runs, monkeypatch
+    tmp_path, fast_runs, monkeypatch, settings
 ):
+    # Nor may it rebuild the table's indexes (it does not own the table): it upserts.
+    settings.RECORDS_REBUILD_MIN_ROWS = 1
     kinds = []
     original = fast_load.FastLoad.copy
 
@@ -338,3 +374,71 @@ def test_a_role_without_create_on_the_schema_stages_in_temporary_tables(
     assert (report["created"], report["rejected"]) == (1, 1)
     assert len(fast_runs) == 1
     assert kinds == ["TEMP"]
+
+
+def test_a_large_first_load_rebuilds_the_indexes_and_constraints_as_they_were(
+    world, tmp_path, settings
+):
+    checked_now()
+    settings.RECORDS_REBUILD_MIN_ROWS = len(GOOD)
+    shape, ids = table_shape()
+    path = write(tmp_path, SHIPMENTS + "\n".join(GOOD) + "\n")
+    report = services.records_load(kind="shipments", table=services.open_table(path))
+    assert report.created == len(GOOD)
+    after, after_ids = table_shape()
+    assert after == shape  # same names, same definitions (unique key, indexes, foreign keys)
+    assert {"shipment_source_unique", "shipment_dept_promised"} <= set(after)
+    rebuilt = {name for name in shape if ids[name] != after_ids[name]}
+    foreign = {name: d.split("REFERENCES ")[1].split("(")[0] for name, d in shape.items()
+               if d.startswith("FOREIGN KEY")}  # fmt: skip
+    assert rebuilt == {
+        "shipment_source_unique", "shipment_dept_promised", "shipment_promised",
+        *(name for name, table in foreign.items() if table != "records_loadjob"),
+    }  # fmt: skip
+    # (the primary key, the checks and the foreign key to the load history stay in place)
+    assert set(foreign.values()) == {
+        "departments_department",
+        "records_warehouse",
+        "records_carrier",
+        "records_loadjob",
+    }
+    # The rebuilt constraints hold: a repeat of a stored record is an update, not a second row.
+    again = services.records_load(kind="shipments", table=services.open_table(path))
+    assert (again.created, again.updated) == (0, 0)
+    row = MODELS["shipments"].objects.first()
+    row.pk = None
+    with pytest.raises(IntegrityError, match="shipment_source_unique"), transaction.atomic():
+        row.save()
+
+
+def test_a_rebuilding_load_that_fails_leaves_the_table_as_it_was(world, tmp_path, settings):
+    checked_now()
+    settings.RECORDS_REBUILD_MIN_ROWS = 1
+    shape, _ids = table_shape()
+    path = write(tmp_path, SHIPMENTS + "\n".join(GOOD) + "\n")
+
+    class Stopped(Exception):
+        pass
+
+    def load_then_stop():  # as a worker killed before its commit
+        with transaction.atomic():
+            services.records_load(kind="shipments", table=services.open_table(path))
+            assert MODELS["shipments"].objects.count() == len(GOOD)
+            raise Stopped
+
+    with pytest.raises(Stopped):
+        load_then_stop()
+    assert table_shape()[0] == shape
+    assert MODELS["shipments"].objects.count() == 0
+
+
+def test_a_loaded_table_is_not_rebuilt(world, tmp_path, settings):
+    checked_now()
+    settings.RECORDS_REBUILD_MIN_ROWS = 1
+    path = write(tmp_path, SHIPMENTS + "\n".join(GOOD[:2]) + "\n")
+    services.records_load(kind="shipments", table=services.open_table(path))
+    _shape, ids = table_shape()
+    path = write(tmp_path, SHIPMENTS + "\n".join(GOOD[2:]) + "\n", "more.csv")
+    report = services.records_load(kind="shipments", table=services.open_table(path))
+    assert report.created == len(GOOD) - 2
+    assert table_shape()[1] == ids  # the same index and constraint objects

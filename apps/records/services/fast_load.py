@@ -34,6 +34,7 @@ from collections.abc import Callable
 from typing import Any
 
 import psycopg
+from django.conf import settings
 from django.db import DatabaseError, connection, transaction
 from psycopg import sql
 
@@ -54,7 +55,7 @@ from ..fields import (
     TRUE,
     RowParser,
 )
-from ..models import SCORE_RANGES, RecordKind, RecordMapping, ShipmentStatus, Stage
+from ..models import SCORE_RANGES, LoadJob, RecordKind, RecordMapping, ShipmentStatus, Stage
 
 TYPED = "records_typed"
 CHUNK = 1 << 20
@@ -619,8 +620,126 @@ class FastLoad:
             fetch.close()
         return blanks, rejected, errors
 
-    # --- 3. the upsert -------------------------------------------------------------------------
-    def upsert(self, cursor) -> tuple[int, int]:
+    # --- 3. the write --------------------------------------------------------------------------
+    def take_empty_table(self, cursor, incoming: int) -> list[sql.Composable]:
+        """A large load into an empty table (the first load of a history) follows PostgreSQL's
+        advice for populating a database: lock the table, drop its secondary indexes and its
+        unique and foreign-key constraints, insert, then build each index once and check each
+        foreign key with one query — several times faster than maintaining them row by row.
+        Worth it from ``RECORDS_REBUILD_MIN_ROWS`` rows (setting, default 50,000).
+
+        Returns the statements that recreate what was dropped, exactly as it was (definitions
+        read from the catalog, same names), or [] when the table holds rows or the load is
+        smaller than ``RECORDS_REBUILD_MIN_ROWS``. The lock (ACCESS EXCLUSIVE, until the load
+        commits) only ever blocks readers of a table that is still empty; a rollback restores
+        the indexes and constraints with everything else."""
+        if incoming < int(getattr(settings, "RECORDS_REBUILD_MIN_ROWS", 50_000)):
+            return []
+        name = MODELS[self.kind]._meta.db_table
+        table = sql.Identifier(name)
+        # Only the table's owner may drop and recreate its indexes (a loading role may not).
+        cursor.execute(
+            "SELECT pg_has_role(current_user, relowner, 'USAGE') FROM pg_class "
+            "WHERE oid = %s::regclass",
+            [name],
+        )
+        if not cursor.fetchone()[0]:
+            return []
+        holds_rows = sql.SQL("SELECT EXISTS (SELECT 1 FROM {})").format(table)
+        cursor.execute(holds_rows)
+        if cursor.fetchone()[0]:
+            return []
+        cursor.execute(sql.SQL("LOCK TABLE {} IN ACCESS EXCLUSIVE MODE").format(table))
+        cursor.execute(holds_rows)  # a concurrent load may have committed rows meanwhile
+        if cursor.fetchone()[0]:
+            return []
+        # The foreign key to the load history stays: dropping one locks the referenced table
+        # against writes, and other loads start and finish their jobs meanwhile. (Departments,
+        # warehouses and carriers wait for the load to commit before they can be edited.)
+        cursor.execute(
+            "SELECT conname, contype, pg_get_constraintdef(oid) FROM pg_constraint "
+            "WHERE conrelid = %s::regclass AND (contype = 'u' OR contype = 'f' "
+            "AND confrelid <> %s::regclass) ORDER BY contype DESC, conname",
+            [name, LoadJob._meta.db_table],
+        )
+        constraints = cursor.fetchall()
+        cursor.execute(
+            "SELECT c.relname, pg_get_indexdef(i.indexrelid) FROM pg_index i "
+            "JOIN pg_class c ON c.oid = i.indexrelid WHERE i.indrelid = %s::regclass "
+            "AND NOT i.indisprimary AND NOT EXISTS (SELECT 1 FROM pg_constraint k "
+            "WHERE k.conrelid = i.indrelid AND k.conindid = i.indexrelid) ORDER BY c.relname",
+            [name],
+        )
+        indexes = cursor.fetchall()
+        try:
+            # Refused while this transaction has unchecked rows of the table (deferred foreign
+            # keys of rows it wrote or deleted before this load): then the load upserts.
+            with transaction.atomic():
+                self._drop(cursor, table, constraints, indexes)
+        except psycopg.errors.ObjectInUse:
+            return []
+        add = sql.SQL("ALTER TABLE {} ADD CONSTRAINT {} {}")
+        unique = [add.format(table, sql.Identifier(c), sql.SQL(d)) for c, t, d in constraints
+                  if t == "u"]  # fmt: skip
+        foreign = [add.format(table, sql.Identifier(c), sql.SQL(d)) for c, t, d in constraints
+                   if t == "f"]  # fmt: skip
+        return [*unique, *(sql.SQL(d) for _i, d in indexes), *foreign]
+
+    @staticmethod
+    def _drop(cursor, table: sql.Identifier, constraints: list, indexes: list) -> None:
+        if constraints:
+            cursor.execute(
+                sql.SQL("ALTER TABLE {} {}").format(
+                    table,
+                    sql.SQL(", ").join(
+                        sql.SQL("DROP CONSTRAINT {}").format(sql.Identifier(c))
+                        for c, _t, _d in constraints
+                    ),
+                )
+            )
+        if indexes:
+            cursor.execute(
+                sql.SQL("DROP INDEX {}").format(
+                    sql.SQL(", ").join(sql.Identifier(i) for i, _d in indexes)
+                )
+            )
+
+    def rebuild(self, cursor, statements: list[sql.Composable]) -> None:
+        """Recreate the indexes and constraints :meth:`take_empty_table` dropped, with enough
+        memory to sort an index at once, and give the planner the new table's statistics."""
+        cursor.execute(
+            "SELECT set_config('maintenance_work_mem', '256MB', true) FROM pg_settings "
+            "WHERE name = 'maintenance_work_mem' AND setting::bigint < 262144"
+        )
+        for statement in statements:
+            cursor.execute(statement)
+        cursor.execute(
+            sql.SQL("ANALYZE {}").format(sql.Identifier(MODELS[self.kind]._meta.db_table))
+        )
+
+    def write(self, cursor, rebuild: list[sql.Composable]) -> tuple[int, int]:
+        """(created, updated). Into an empty table, the rows are first written without
+        sorting them to keep one of each record (files rarely repeat one): a repeat then fails
+        the rebuilt unique constraint, and the write is undone and done again keeping the
+        first of each, as the row-by-row path does. An upsert always keeps the first of each
+        (a repeat may follow an unchanged row, which the upsert leaves without an error)."""
+        for distinct in (False, True) if rebuild else (True,):
+            try:
+                with transaction.atomic():
+                    created, updated = self.upsert(
+                        cursor, into_empty=bool(rebuild), distinct=distinct
+                    )
+                    if rebuild:
+                        self.rebuild(cursor, rebuild)
+                    return created, updated
+            except psycopg.errors.UniqueViolation:
+                if distinct:
+                    raise
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def upsert(self, cursor, *, into_empty: bool, distinct: bool) -> tuple[int, int]:
+        """(created, updated). ``into_empty``: the table is empty and locked (no conflict can
+        arise), so a plain INSERT. ``distinct``: keep the first row of each record."""
         columns = COLUMNS[self.kind]
         quoted = [connection.ops.quote_name(c) for c in columns]
         cols = ", ".join(quoted)
@@ -632,19 +751,32 @@ class FastLoad:
             f"({', '.join('EXCLUDED.' + q for q in data)})"
         )
         table = connection.ops.quote_name(MODELS[self.kind]._meta.db_table)
-        statement = sql.SQL(
-            "WITH up AS (INSERT INTO {table} AS t ({cols}) "
+        rows = sql.SQL(
             "SELECT DISTINCT ON ({key}) {cols} FROM ({converted} UNION ALL "
-            "SELECT rn, {cols} FROM {typed}) s ORDER BY {key}, rn "
+            "SELECT rn, {cols} FROM {typed}) s ORDER BY {key}, rn"
+            if distinct
+            else "SELECT {cols} FROM ({converted} UNION ALL SELECT rn, {cols} FROM {typed}) s"
+        ).format(
+            cols=sql.SQL(cols),
+            key=sql.SQL(key),
+            converted=self.select_converted(),
+            typed=sql.Identifier(TYPED),
+        )
+        if into_empty:
+            cursor.execute(
+                sql.SQL("INSERT INTO {} ({}) {}").format(sql.SQL(table), sql.SQL(cols), rows)
+            )
+            return cursor.rowcount, 0
+        statement = sql.SQL(
+            "WITH up AS (INSERT INTO {table} AS t ({cols}) {rows} "
             "ON CONFLICT ({key}) DO UPDATE SET {sets} WHERE {changed} "
             "RETURNING (xmax = 0) AS inserted) "
             "SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FROM up"
         ).format(
             table=sql.SQL(table),
             cols=sql.SQL(cols),
+            rows=rows,
             key=sql.SQL(key),
-            converted=self.select_converted(),
-            typed=sql.Identifier(TYPED),
             sets=sql.SQL(sets),
             changed=sql.SQL(changed),
         )
@@ -701,7 +833,8 @@ class FastLoad:
         read = cursor.fetchone()[0] - blanks
         created = updated = None
         if skip_bad_rows or not errors:
-            created, updated = self.upsert(cursor)
+            rebuild = self.take_empty_table(cursor, read - rejected)
+            created, updated = self.write(cursor, rebuild)
         cursor.execute("SELECT set_config('TimeZone', %s, true)", [previous])
         cursor.execute("SELECT set_config('DateStyle', %s, true)", [datestyle])
         cursor.execute("SELECT set_config('jit', %s, true)", [jit])
