@@ -371,6 +371,7 @@ class FastLoad:
         self.raw = sql.Identifier(f"records_raw_{name}")
         self.suspect = sql.Identifier(f"records_suspect_{name}")
         self.table_kind = sql.SQL("UNLOGGED")
+        self.kept: sql.Composable | None = None  # foreign keys a rebuilding load keeps
 
     # --- 1. the raw file -----------------------------------------------------------------------
     def copy(self, cursor, progress: Callable[[int, int], None] | None) -> None:
@@ -678,6 +679,16 @@ class FastLoad:
                 self._drop(cursor, table, constraints, indexes)
         except psycopg.errors.ObjectInUse:
             return []
+        # The kept foreign keys are checked at the end of the INSERT rather than at the commit:
+        # no check may be pending on the table when its constraints are added back.
+        cursor.execute(
+            "SELECT conname FROM pg_constraint WHERE conrelid = %s::regclass AND contype = 'f'",
+            [name],
+        )
+        kept = [sql.Identifier(c) for (c,) in cursor.fetchall()]
+        self.kept = sql.SQL(", ").join(kept) if kept else None
+        if self.kept:
+            cursor.execute(sql.SQL("SET CONSTRAINTS {} IMMEDIATE").format(self.kept))
         add = sql.SQL("ALTER TABLE {} ADD CONSTRAINT {} {}")
         unique = [add.format(table, sql.Identifier(c), sql.SQL(d)) for c, t, d in constraints
                   if t == "u"]  # fmt: skip
@@ -713,6 +724,8 @@ class FastLoad:
         )
         for statement in statements:
             cursor.execute(statement)
+        if self.kept:  # deferred again (they are), for the rest of the caller's transaction
+            cursor.execute(sql.SQL("SET CONSTRAINTS {} DEFERRED").format(self.kept))
         cursor.execute(
             sql.SQL("ANALYZE {}").format(sql.Identifier(MODELS[self.kind]._meta.db_table))
         )
