@@ -390,19 +390,10 @@ def test_a_large_first_load_rebuilds_the_indexes_and_constraints_as_they_were(
     assert after == shape  # same names, same definitions (unique key, indexes, foreign keys)
     assert {"shipment_source_unique", "shipment_dept_promised"} <= set(after)
     rebuilt = {name for name in shape if ids[name] != after_ids[name]}
-    foreign = {name: d.split("REFERENCES ")[1].split("(")[0] for name, d in shape.items()
-               if d.startswith("FOREIGN KEY")}  # fmt: skip
-    assert rebuilt == {
-        "shipment_source_unique", "shipment_dept_promised", "shipment_promised",
-        *(name for name, table in foreign.items() if table != "records_loadjob"),
-    }  # fmt: skip
-    # (the primary key, the checks and the foreign key to the load history stay in place)
-    assert set(foreign.values()) == {
-        "departments_department",
-        "records_warehouse",
-        "records_carrier",
-        "records_loadjob",
-    }
+    assert rebuilt == {"shipment_source_unique", "shipment_dept_promised", "shipment_promised"}
+    # (the primary key, the checks and the foreign keys stay in place: dropping a foreign key
+    # would lock the departments against every reader until the load commits)
+    assert sum(d.startswith("FOREIGN KEY") for d in shape.values()) == 4
     # The rebuilt constraints hold: a repeat of a stored record is an update, not a second row.
     again = services.records_load(kind="shipments", table=services.open_table(path))
     assert (again.created, again.updated) == (0, 0)

@@ -55,7 +55,7 @@ from ..fields import (
     TRUE,
     RowParser,
 )
-from ..models import SCORE_RANGES, LoadJob, RecordKind, RecordMapping, ShipmentStatus, Stage
+from ..models import SCORE_RANGES, RecordKind, RecordMapping, ShipmentStatus, Stage
 
 TYPED = "records_typed"
 CHUNK = 1 << 20
@@ -371,7 +371,7 @@ class FastLoad:
         self.raw = sql.Identifier(f"records_raw_{name}")
         self.suspect = sql.Identifier(f"records_suspect_{name}")
         self.table_kind = sql.SQL("UNLOGGED")
-        self.kept: sql.Composable | None = None  # foreign keys a rebuilding load keeps
+        self.kept: sql.Composable | None = None  # the table's foreign keys, when rebuilding
 
     # --- 1. the raw file -----------------------------------------------------------------------
     def copy(self, cursor, progress: Callable[[int, int], None] | None) -> None:
@@ -625,9 +625,9 @@ class FastLoad:
     def take_empty_table(self, cursor, incoming: int) -> list[sql.Composable]:
         """A large load into an empty table (the first load of a history) follows PostgreSQL's
         advice for populating a database: lock the table, drop its secondary indexes and its
-        unique and foreign-key constraints, insert, then build each index once and check each
-        foreign key with one query — several times faster than maintaining them row by row.
-        Worth it from ``RECORDS_REBUILD_MIN_ROWS`` rows (setting, default 50,000).
+        unique key, insert, then build each index once — several times faster than
+        maintaining them row by row. Worth it from ``RECORDS_REBUILD_MIN_ROWS`` rows (setting,
+        default 50,000). Foreign keys stay, checked row by row.
 
         Returns the statements that recreate what was dropped, exactly as it was (definitions
         read from the catalog, same names), or [] when the table holds rows or the load is
@@ -654,14 +654,12 @@ class FastLoad:
         cursor.execute(holds_rows)  # a concurrent load may have committed rows meanwhile
         if cursor.fetchone()[0]:
             return []
-        # The foreign key to the load history stays: dropping one locks the referenced table
-        # against writes, and other loads start and finish their jobs meanwhile. (Departments,
-        # warehouses and carriers wait for the load to commit before they can be edited.)
+        # Foreign keys stay: dropping one locks the referenced table (departments …) against
+        # every reader until the load commits.
         cursor.execute(
-            "SELECT conname, contype, pg_get_constraintdef(oid) FROM pg_constraint "
-            "WHERE conrelid = %s::regclass AND (contype = 'u' OR contype = 'f' "
-            "AND confrelid <> %s::regclass) ORDER BY contype DESC, conname",
-            [name, LoadJob._meta.db_table],
+            "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
+            "WHERE conrelid = %s::regclass AND contype = 'u' ORDER BY conname",
+            [name],
         )
         constraints = cursor.fetchall()
         cursor.execute(
@@ -674,13 +672,13 @@ class FastLoad:
         indexes = cursor.fetchall()
         try:
             # Refused while this transaction has unchecked rows of the table (deferred foreign
-            # keys of rows it wrote or deleted before this load): then the load upserts.
+            # keys of rows it wrote before this load): then the load upserts.
             with transaction.atomic():
                 self._drop(cursor, table, constraints, indexes)
         except psycopg.errors.ObjectInUse:
             return []
-        # The kept foreign keys are checked at the end of the INSERT rather than at the commit:
-        # no check may be pending on the table when its constraints are added back.
+        # The foreign keys are checked at the end of the INSERT rather than at the commit: no
+        # check may be pending on the table when its unique key is added back.
         cursor.execute(
             "SELECT conname FROM pg_constraint WHERE conrelid = %s::regclass AND contype = 'f'",
             [name],
@@ -690,11 +688,10 @@ class FastLoad:
         if self.kept:
             cursor.execute(sql.SQL("SET CONSTRAINTS {} IMMEDIATE").format(self.kept))
         add = sql.SQL("ALTER TABLE {} ADD CONSTRAINT {} {}")
-        unique = [add.format(table, sql.Identifier(c), sql.SQL(d)) for c, t, d in constraints
-                  if t == "u"]  # fmt: skip
-        foreign = [add.format(table, sql.Identifier(c), sql.SQL(d)) for c, t, d in constraints
-                   if t == "f"]  # fmt: skip
-        return [*unique, *(sql.SQL(d) for _i, d in indexes), *foreign]
+        return [
+            *(add.format(table, sql.Identifier(c), sql.SQL(d)) for c, d in constraints),
+            *(sql.SQL(d) for _i, d in indexes),
+        ]
 
     @staticmethod
     def _drop(cursor, table: sql.Identifier, constraints: list, indexes: list) -> None:
@@ -704,7 +701,7 @@ class FastLoad:
                     table,
                     sql.SQL(", ").join(
                         sql.SQL("DROP CONSTRAINT {}").format(sql.Identifier(c))
-                        for c, _t, _d in constraints
+                        for c, _d in constraints
                     ),
                 )
             )
@@ -724,7 +721,7 @@ class FastLoad:
         )
         for statement in statements:
             cursor.execute(statement)
-        if self.kept:  # deferred again (they are), for the rest of the caller's transaction
+        if self.kept:  # deferred again (as declared), for the rest of the caller's transaction
             cursor.execute(sql.SQL("SET CONSTRAINTS {} DEFERRED").format(self.kept))
         cursor.execute(
             sql.SQL("ANALYZE {}").format(sql.Identifier(MODELS[self.kind]._meta.db_table))
