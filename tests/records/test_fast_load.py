@@ -3,8 +3,10 @@ the row-by-row path: the same files give the same stored rows and the same repor
 field — good files, bad rows of every kind (refused and skipped), repeats and updates, time
 zone changes, surveys and tickets, and the files only the row-by-row path reads."""
 
+import threading
+
 import pytest
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, OperationalError, connection, transaction
 
 from apps.records import services
 from apps.records.fields import COLUMNS, MODELS
@@ -434,3 +436,90 @@ def test_a_loaded_table_is_not_rebuilt(world, tmp_path, settings):
     report = services.records_load(kind="shipments", table=services.open_table(path))
     assert report.created == len(GOOD) - 2
     assert table_shape()[1] == ids  # the same index and constraint objects
+
+
+def numbered(tmp_path, name: str, numbers: range) -> str:
+    rows = "".join(f"t,{n},CS,2026-03-01T10:00,2026-03-05\n" for n in numbers)
+    return write(
+        tmp_path, "source_system,source_record_id,department,ordered_at,promised_at\n" + rows, name
+    )
+
+
+def count_waiting_at_most(table: str, timeout: str) -> int:
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SELECT set_config('lock_timeout', %s, true)", [timeout])
+        cursor.execute(f"SELECT count(*) FROM {table}")  # noqa: S608 - our own table names
+        return cursor.fetchone()[0]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_while_a_first_load_rebuilds_the_app_still_reads_departments(catalog, tmp_path, settings):
+    """The rebuilding load locks the (empty) shipments table only: departments — on nearly
+    every page — stay readable until it commits."""
+    settings.RECORDS_REBUILD_MIN_ROWS = 1
+    path = numbered(tmp_path, "a.csv", range(500))
+    loaded, release = threading.Event(), threading.Event()
+    outcome = []
+
+    def load():
+        try:
+            with transaction.atomic():
+                outcome.append(
+                    services.records_load(kind="shipments", table=services.open_table(path))
+                )
+                loaded.set()
+                release.wait(timeout=30)
+        except Exception as error:  # reported by the assertion below
+            outcome.append(repr(error))
+            loaded.set()
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=load)
+    thread.start()
+    try:
+        assert loaded.wait(timeout=60)
+        assert count_waiting_at_most("departments_department", "2s") > 0
+        # while the shipments table itself is locked (the rebuild path was taken)
+        with pytest.raises(OperationalError, match="lock timeout"):
+            count_waiting_at_most("records_shipment", "200ms")
+    finally:
+        release.set()
+        thread.join(timeout=60)
+    assert [getattr(r, "created", r) for r in outcome] == [500]
+    assert MODELS["shipments"].objects.count() == 500
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_first_loads_at_once_both_land_once(catalog, tmp_path, settings):
+    settings.RECORDS_REBUILD_MIN_ROWS = 1
+    shape = table_shape()[0]
+    files = [
+        numbered(tmp_path, "a.csv", range(0, 2000)),
+        numbered(tmp_path, "b.csv", range(1000, 3000)),
+    ]
+    barrier = threading.Barrier(2)
+    outcomes = []
+
+    def load(path):
+        try:
+            barrier.wait(timeout=10)
+            outcomes.append(
+                services.records_load(kind="shipments", table=services.open_table(path))
+            )
+        except Exception as error:  # reported by the assertion below
+            outcomes.append(repr(error))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=load, args=(path,)) for path in files]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    # One rebuilt the empty table; the other waited for it, found rows and upserted: the 1,000
+    # records of both files are there once.
+    assert all(not isinstance(r, str) for r in outcomes), outcomes
+    assert sorted((r.created, r.updated) for r in outcomes) == [(1000, 0), (2000, 0)]
+    assert MODELS["shipments"].objects.count() == 3000
+    assert table_shape()[0] == shape
