@@ -680,7 +680,8 @@ class FastLoad:
         # The foreign keys are checked at the end of the INSERT rather than at the commit: no
         # check may be pending on the table when its unique key is added back.
         cursor.execute(
-            "SELECT conname FROM pg_constraint WHERE conrelid = %s::regclass AND contype = 'f'",
+            "SELECT conname FROM pg_constraint WHERE conrelid = %s::regclass AND contype = 'f' "
+            "AND condeferrable AND condeferred",
             [name],
         )
         kept = [sql.Identifier(c) for (c,) in cursor.fetchall()]
