@@ -36,3 +36,5 @@ def test_bench_records_prints_the_three_figures():
     assert "(b) one month, 3 departments" in out
     assert "same numbers: True" in out
     assert "(c) loader peak memory growth" in out
+    assert "a second file of 300 new records into the table holding the first" in out
+    assert "(created 300;" in out
