@@ -266,8 +266,8 @@ class Record(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
-        # Not indexed: only deleting a load job (rare) and the admin's "loaded by" filter look
-        # records up by it, and an index would be written for every row of every load.
+        # Not indexed: only deleting a load job (rare) looks records up by it, and an index
+        # would be written for every row of every load.
         db_index=False,
     )
 
