@@ -650,7 +650,16 @@ class FastLoad:
         cursor.execute(holds_rows)
         if cursor.fetchone()[0]:
             return []
-        cursor.execute(sql.SQL("LOCK TABLE {} IN ACCESS EXCLUSIVE MODE").format(table))
+        try:
+            # Never waited for: two loads each holding the share lock of the look above and
+            # waiting for the other's would deadlock. Anyone else on the table (a reader,
+            # another load) means this load upserts, as into a table that holds rows.
+            with transaction.atomic():
+                cursor.execute(
+                    sql.SQL("LOCK TABLE {} IN ACCESS EXCLUSIVE MODE NOWAIT").format(table)
+                )
+        except psycopg.errors.LockNotAvailable:
+            return []
         cursor.execute(holds_rows)  # a concurrent load may have committed rows meanwhile
         if cursor.fetchone()[0]:
             return []
