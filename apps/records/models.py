@@ -72,30 +72,30 @@ class Stage(models.TextChoices):
 WAREHOUSE_STAGES = (Stage.PICKING, Stage.SORTING, Stage.PACKING, Stage.DISPATCH)
 
 
-class Warehouse(models.Model):
+class _Coded(models.Model):
+    """Reference data a record names by code: warehouses and carriers."""
+
     code = models.CharField(_("code"), max_length=32, unique=True, validators=[code_validator])
     name = models.CharField(_("name"), max_length=200)
 
     class Meta:
+        abstract = True
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return f"{self.code} – {self.name}"
+
+
+class Warehouse(_Coded):
+    class Meta(_Coded.Meta):
         verbose_name = _("warehouse")
         verbose_name_plural = _("warehouses")
-        ordering = ["code"]
-
-    def __str__(self) -> str:
-        return f"{self.code} – {self.name}"
 
 
-class Carrier(models.Model):
-    code = models.CharField(_("code"), max_length=32, unique=True, validators=[code_validator])
-    name = models.CharField(_("name"), max_length=200)
-
-    class Meta:
+class Carrier(_Coded):
+    class Meta(_Coded.Meta):
         verbose_name = _("carrier")
         verbose_name_plural = _("carriers")
-        ordering = ["code"]
-
-    def __str__(self) -> str:
-        return f"{self.code} – {self.name}"
 
 
 class LoadStatus(models.TextChoices):
