@@ -9,6 +9,7 @@ an :class:`ApplicationError` naming the field, which the loader turns into a row
 from __future__ import annotations
 
 import datetime as dt
+import re
 import zoneinfo
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -44,6 +45,12 @@ class FieldSpec:
     required: bool = False
     max_length: int | None = None
     choices: tuple[str, ...] = ()
+    max_value: int | None = None  # INT: the column's largest value
+
+
+SMALLINT_MAX = 32767
+INTEGER_MAX = 2147483647
+_WHOLE = re.compile(r"-?[0-9]+")
 
 
 _COMMON = {
@@ -57,7 +64,7 @@ FIELDS: dict[str, dict[str, FieldSpec]] = {
         **_COMMON,
         "survey_type": FieldSpec(CHOICE, required=True, choices=tuple(SurveyType.values)),
         "scale": FieldSpec(CHOICE, choices=tuple(CesScale.values)),
-        "score": FieldSpec(INT, required=True),
+        "score": FieldSpec(INT, required=True),  # checked against its scale
         "answered_at": FieldSpec(DATETIME, required=True),
         "channel": FieldSpec(TEXT, max_length=30),
         "comment": FieldSpec(TEXT),
@@ -69,7 +76,7 @@ FIELDS: dict[str, dict[str, FieldSpec]] = {
         "opened_at": FieldSpec(DATETIME, required=True),
         "first_response_at": FieldSpec(DATETIME),
         "resolved_at": FieldSpec(DATETIME),
-        "contacts_to_resolve": FieldSpec(INT),
+        "contacts_to_resolve": FieldSpec(INT, max_value=SMALLINT_MAX),
         "channel": FieldSpec(TEXT, max_length=30),
         "category": FieldSpec(TEXT, max_length=100),
     },
@@ -90,8 +97,8 @@ FIELDS: dict[str, dict[str, FieldSpec]] = {
         "damaged": FieldSpec(BOOL),
         "lost": FieldSpec(BOOL),
         "documents_ok": FieldSpec(BOOL),
-        "items_ordered": FieldSpec(INT),
-        "items_delivered": FieldSpec(INT),
+        "items_ordered": FieldSpec(INT, max_value=INTEGER_MAX),
+        "items_delivered": FieldSpec(INT, max_value=INTEGER_MAX),
         "warehouse": FieldSpec(REF),
         "carrier": FieldSpec(REF),
     },
@@ -169,17 +176,35 @@ class RowParser:
         date_format: str = "",
         zone: dt.tzinfo | None = None,
         default_source_system: str = "",
+        writer=None,
     ) -> None:
         self.kind = RecordKind(kind)
         self.specs = FIELDS[self.kind]
+        # Who loads (a NumbersWriter; None: the system or an operator's command): records feed
+        # the KPIs of their department, so a data steward loads only for the departments they
+        # steward, and records without one (company numbers) need the company permission.
+        self.stewarded: set[int] | None = None
+        self.company = True
+        if writer is not None and not writer.everything:
+            self.stewarded = set(writer.departments)
+            self.company = writer.company
+            if not self.company:  # blank is then refused too (the SQL checks read the spec)
+                self.specs = {**self.specs, "department": FieldSpec(REF, required=True)}
         self.load_job_id = load_job_id
         self.date_format = date_format
         self.zone = zone or zoneinfo.ZoneInfo(settings.TIME_ZONE)
         self.default_source_system = default_source_system
         self.refs = {"department": dict(Department.objects.values_list("code", "id"))}
+        # The departments the SQL checks take as they are (others go through parse()).
+        self.vouched_refs = dict(self.refs)
+        if self.stewarded is not None:
+            self.vouched_refs["department"] = {
+                code: pk for code, pk in self.refs["department"].items() if pk in self.stewarded
+            }
         if self.kind == RecordKind.SHIPMENTS:
             self.refs["warehouse"] = dict(Warehouse.objects.values_list("code", "id"))
             self.refs["carrier"] = dict(Carrier.objects.values_list("code", "id"))
+            self.vouched_refs.update(warehouse=self.refs["warehouse"], carrier=self.refs["carrier"])
         self._build = {
             RecordKind.SURVEYS: self._survey,
             RecordKind.TICKETS: self._ticket,
@@ -213,8 +238,11 @@ class RowParser:
             return None
         if isinstance(raw, int) and not isinstance(raw, bool):
             value = raw
-        elif isinstance(raw, str) and raw.strip().lstrip("-").isdigit():
-            value = int(raw.strip())
+        elif isinstance(raw, str) and _WHOLE.fullmatch(raw.strip()):
+            # ASCII digits only (str.isdigit() also takes "²" and other scripts' digits); more
+            # than 30 of them exceed every column (and int() refuses thousands).
+            text = raw.strip()
+            value = int(text) if len(text) <= 30 else (-1 if text.startswith("-") else 1) * 10**30
         elif isinstance(raw, float) and raw.is_integer():  # spreadsheet cells
             value = int(raw)
         else:
@@ -226,6 +254,13 @@ class RowParser:
         if value < 0:
             raise ApplicationError(
                 _("%(value)s is below 0.") % {"value": value}, field=field, code="min_value"
+            )
+        limit = self.specs[field].max_value
+        if limit is not None and value > limit:
+            raise ApplicationError(
+                _("Above %(limit)s, the largest this field takes.") % {"limit": limit},
+                field=field,
+                code="max_value",
             )
         return value
 
@@ -318,9 +353,25 @@ class RowParser:
         return (
             source_system,
             self._text(row, "source_record_id"),
-            self._ref(row, "department"),
+            self._stewarded(self._ref(row, "department")),
             self.load_job_id,
         )
+
+    def _stewarded(self, department: int | None) -> int | None:
+        if self.stewarded is not None and (
+            department not in self.stewarded if department is not None else not self.company
+        ):
+            raise ApplicationError(
+                _("You may load records only for the departments you steward.")
+                if department is not None
+                else _(
+                    "A record without a department counts for the company: give one of the "
+                    "departments you steward."
+                ),
+                field="department",
+                code="not_steward",
+            )
+        return department
 
     # --- kinds -------------------------------------------------------------------------------
     def _survey(self, row: Mapping[str, Any]) -> tuple:

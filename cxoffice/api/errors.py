@@ -7,6 +7,8 @@
 
 from __future__ import annotations
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import ProtectedError
 from django.utils.translation import gettext as _
@@ -66,6 +68,19 @@ def exception_handler(exc, context):
         return _validation_response(detail)
     if isinstance(exc, exceptions.ValidationError):
         return _validation_response(exc.detail)
+    if isinstance(exc, RequestDataTooBig):
+        return Response(
+            {
+                "detail": _(
+                    "The request body is larger than %(size)s MB: send fewer records per "
+                    "request, or load the file through the admin upload or the command."
+                )
+                % {"size": settings.DATA_UPLOAD_MAX_MEMORY_SIZE // (1 << 20)},
+                "field": None,
+                "code": "too_large",
+            },
+            status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+        )
     if isinstance(exc, ProtectedError):
         return Response(
             {

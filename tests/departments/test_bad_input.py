@@ -51,6 +51,25 @@ def test_malformed_json_and_wrong_body_type_are_400(hr_api):
     assert not Employee.objects.exists()
 
 
+def test_json_nested_too_deeply_is_400_not_500(hr_api):
+    body = "[" * 5000 + "]" * 5000
+    response = hr_api.generic("POST", "/api/v1/employees/", body, content_type="application/json")
+    assert response.status_code == 400
+    assert response.json()["code"] == "parse_error"
+    assert "nested too deeply" in response.json()["detail"]
+    assert not Employee.objects.exists()
+
+
+def test_a_body_over_the_size_limit_is_413_in_the_error_shape(hr_api, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 3 << 20
+    padded = {**VALID, "full_name": "A" * (4 << 20)}
+    response = hr_api.post("/api/v1/employees/", padded, format="json")
+    assert response.status_code == 413
+    assert response.json()["code"] == "too_large"
+    assert "larger than 3 MB" in response.json()["detail"]
+    assert not Employee.objects.exists()
+
+
 def test_bad_filter_value_is_400(hr_api):
     response = hr_api.get("/api/v1/employees/?hired_after=someday")
     assert response.status_code == 400

@@ -1,7 +1,9 @@
 from pathlib import Path
 
 import pytest
+from django.contrib.auth.models import Permission
 
+from apps.departments import roles
 from apps.departments.catalog import load as load_departments
 from apps.kpis.catalog import load as load_kpis
 from apps.records.catalog import load as load_records_catalog
@@ -17,3 +19,12 @@ def catalog(db):
     load_departments()
     load_kpis()
     load_records_catalog()
+
+
+@pytest.fixture
+def company_steward(make_user):
+    """A data steward who may also write company numbers: records without a department (the
+    Olist files name none) count for the company."""
+    user = make_user(roles.DATA_STEWARD)
+    user.user_permissions.add(Permission.objects.get(codename="write_company_numbers"))
+    return user

@@ -14,9 +14,9 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def steward_client(client, make_user, settings, tmp_path):
+def steward_client(client, company_steward, settings, tmp_path):
     settings.RECORDS_UPLOAD_DIR = tmp_path / "uploads"
-    client.force_login(make_user(roles.DATA_STEWARD))
+    client.force_login(company_steward)
     return client
 
 

@@ -8,6 +8,8 @@ import threading
 import pytest
 from django.db import IntegrityError, OperationalError, connection, transaction
 
+from apps.departments import roles
+from apps.departments.models import Department
 from apps.records import services
 from apps.records.fields import COLUMNS, MODELS
 from apps.records.models import RecordMapping, Warehouse
@@ -119,6 +121,8 @@ BAD = [
     "t,b12,,,,,2026-03-01T24:00,,,,,,,,2026-03-05T00:00,,,,,,",  # no such hour
     "t,b13,,,,,2026-03-01T10:00,,,,,,,,2026-03-01T09:00,,,,,,",  # promised before ordered
     "t,b14,,WX,,,2026-03-01T10:00,,,,,,,,2026-03-05T00:00,,,,,,",  # unknown warehouse
+    "t,b15,,,,,2026-03-01T10:00,,,,,,,,2026-03-05T00:00,,,,,2147483648,",  # max_value
+    "t,b16,,,,,2026-03-01T10:00,,,,,,,,2026-03-05T00:00,,,,,,²",  # not ASCII digits
 ]
 
 
@@ -200,7 +204,7 @@ def test_bad_rows_of_every_kind_refuse_the_file_alike(world, tmp_path, fast_runs
     assert len(refused["refused"]) == len(BAD)
     assert {e["code"] for e in refused["refused"]} >= {
         "invalid_date", "date_order", "does_not_exist", "invalid_boolean", "invalid_number",
-        "min_value", "invalid_choice", "required", "max_length",
+        "min_value", "invalid_choice", "required", "max_length", "max_value",
     }  # fmt: skip
     assert len(fast_runs) == 1
 
@@ -299,10 +303,13 @@ def test_tickets(catalog, tmp_path, fast_runs):
         "k,2,,2026-03-01T10:00,,,,,\n"
         "k,3,,2026-03-01T10:00,2026-03-01T09:00,,,,\n"  # reply before opening
         "k,4,,2026-03-01T10:00,,2026-03-01T11:00,0,,\n"  # zero contacts
-        "k,5,,2026-03-01T10:00:00.9,2026-03-01T10:00:01.1,2026-03-01T10:00:00.9,2,,\n",
+        "k,5,,2026-03-01T10:00:00.9,2026-03-01T10:00:01.1,2026-03-01T10:00:00.9,2,,\n"
+        "k,6,,2026-03-01T10:00,,,32767,,\n"  # the largest small integer
+        "k,7,,2026-03-01T10:00,,,32768,,\n",  # beyond the column
     )
     (report,) = both_paths([path], kind="tickets", skip_bad_rows=True)
-    assert (report["created"], report["rejected"]) == (3, 2)
+    assert (report["created"], report["rejected"]) == (4, 3)
+    assert report["errors"][-1]["code"] == "max_value"
     assert len(fast_runs) == 1
 
 
@@ -556,3 +563,25 @@ def test_a_first_load_does_not_wait_for_a_reader_of_the_table(catalog, tmp_path,
         reader.join(timeout=30)
     assert report.created == 300
     assert table_shape()[1] == ids  # upserted: nothing dropped or rebuilt
+
+
+def test_a_stewards_load_keeps_to_their_departments(catalog, tmp_path, fast_runs, make_user):
+    """Rows of other departments, and rows without one when the steward may not write company
+    numbers, are refused alike by both paths (``not_steward``), the rest loaded."""
+    steward = make_user(roles.DATA_STEWARD)
+    Department.objects.get(code="CS").stewards.add(steward)
+    path = write(
+        tmp_path,
+        "source_system,source_record_id,department,ordered_at,promised_at\n"
+        "t,1,CS,2026-03-01T10:00,2026-03-05\n"
+        "t,2,DIST,2026-03-01T10:00,2026-03-05\n"
+        "t,3,,2026-03-01T10:00,2026-03-05\n"
+        "t,4, CS ,2026-03-01T10:00,2026-03-05\n",
+    )
+    (report,) = both_paths([path], skip_bad_rows=True, user=steward)
+    assert (report["created"], report["rejected"]) == (2, 2)
+    assert [(e["row"], e["column"], e["code"]) for e in report["errors"]] == [
+        (2, "department", "not_steward"),
+        (3, "department", "not_steward"),
+    ]
+    assert len(fast_runs) == 1

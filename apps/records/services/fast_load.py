@@ -47,7 +47,6 @@ from ..fields import (
     COLUMNS,
     DATETIME,
     FALSE,
-    FIELDS,
     INT,
     MODELS,
     REF,
@@ -156,9 +155,9 @@ class _Plan:
     """The SQL of one load: which staging column feeds each field, and how it is checked and
     converted."""
 
-    def __init__(self, kind: str, header: list[str], mapping: RecordMapping | None, refs):
+    def __init__(self, kind: str, header: list[str], mapping: RecordMapping | None, refs, specs):
         self.kind = RecordKind(kind)
-        self.specs = FIELDS[self.kind]
+        self.specs = specs  # the parser's (a steward's load requires a department)
         self.header = header
         position = {name: i for i, name in enumerate(header) if name}  # the last one wins
         self.staged = [sql.Identifier(f"c{i}") for i in range(len(header))]
@@ -267,7 +266,12 @@ class _Plan:
                     check, x, sql.Literal(list(self.zone_days))
                 )
         elif spec.type == INT:
-            check = sql.SQL("(char_length({x}) <= 9 AND btrim({x}, '0123456789') = '')").format(x=x)
+            # Few enough digits to be within the column (one fewer than its largest value has;
+            # a longer number goes to RowParser, which names the limit).
+            digits = len(str(spec.max_value)) - 1 if spec.max_value else 9
+            check = sql.SQL("(char_length({x}) <= {n} AND btrim({x}, '0123456789') = '')").format(
+                x=x, n=sql.Literal(digits)
+            )
         elif spec.type == BOOL:
             check = sql.SQL("lower({}) IN ({})").format(
                 x, sql.SQL(", ").join(sql.Literal(v) for v in sorted(TRUE | FALSE))
@@ -356,7 +360,7 @@ class FastLoad:
         self.mapper = mapper
         self.parser = parser
         self.load_job_id = load_job_id
-        self.plan = _Plan(kind, header, mapping, parser.refs)
+        self.plan = _Plan(kind, header, mapping, parser.vouched_refs, parser.specs)
         zone_name = getattr(parser.zone, "key", None)
         if not zone_name or not _zone_agrees(zone_name):
             raise Untranslatable

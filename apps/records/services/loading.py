@@ -31,6 +31,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from apps.kpis.services.writers import NumbersWriter
 from cxoffice.errors import ApplicationError, RowError, RowsError
 
 from ..fields import BOOKKEEPING_COLUMNS, COLUMNS, FIELDS, MODELS, RowParser
@@ -416,6 +417,7 @@ def records_load(
     load_job_id: int | None = None,
     progress: Progress | None = None,
     fast_path: bool = True,
+    user=None,
 ) -> LoadReport:
     """Load one table of records, all or nothing.
 
@@ -424,6 +426,8 @@ def records_load(
     unless ``skip_bad_rows``, which leaves them out and lists them in the report.
     A CSV file on PostgreSQL takes the set-based path of :mod:`.fast_load` (same rules, same
     stored rows, same report); ``fast_path=False`` forces the row-by-row path.
+    ``user``: who loads (None: an operator's command or the system); a data steward's rows must
+    name departments they steward (else refused like any bad row, ``not_steward``).
     """
     kind = RecordKind(kind)
     mapper = Mapper(kind, table, mapping)
@@ -434,6 +438,7 @@ def records_load(
         date_format=mapping.date_format if mapping else "",
         zone=mapping.zone if mapping else None,
         default_source_system=str(constants.get("source_system", "")),
+        writer=NumbersWriter.for_user(user) if user is not None else None,
     )
     report = LoadReport()
     row_errors: list[RowError] = []
@@ -560,6 +565,7 @@ def load_job_run(*, job: LoadJob, table: Table | None = None, progress: Progress
             skip_bad_rows=job.skip_bad_rows,
             load_job_id=job.pk,
             progress=progress,
+            user=job.created_by,  # the admin's or API's user; none for the command
         )
     except RowsError as error:
         refused = getattr(error, "report", None) or LoadReport()
