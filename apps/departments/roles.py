@@ -10,8 +10,8 @@ from __future__ import annotations
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from .models import Department
-from .selectors import department_descendant_ids
+from .models import Department, Employee
+from .selectors import department_descendant_ids, employee_list
 
 HR = "HR"
 HR_APPROVER = "HR approver"
@@ -71,3 +71,24 @@ def departments_stewarded_by(user) -> QuerySet[Department]:
 
 def user_stewards(user, department: Department) -> bool:
     return departments_stewarded_by(user).filter(pk=department.pk).exists()
+
+
+def employees_visible_to(user) -> set[int] | None:
+    """Whose individual numbers (employee-scope KPI results and targets: bonus inputs) this user
+    may read: ``None`` for everyone's (HR, superusers); else their own, plus, for a data
+    steward, the people currently in the departments they steward (they keep those numbers).
+    An employee sees nothing of anyone else's (SPEC §1)."""
+    if user_is_hr(user):
+        return None
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return set()
+    visible = set(Employee.objects.filter(user=user).values_list("pk", flat=True))
+    stewarded = set(departments_stewarded_by(user).values_list("pk", flat=True))
+    if stewarded:
+        visible |= set(
+            employee_list()
+            .filter(current_department_id__in=stewarded)
+            .values_list("pk", flat=True)
+        )
+    return visible
+

@@ -11,6 +11,7 @@ from cxoffice.errors import ApplicationError
 from . import selectors, services
 from .models import KPI, Aggregation, KPIResult
 from .resources import KPIResultResource
+from .selectors import individual_numbers_visible
 
 
 class KPIForm(ServiceCheckedForm):
@@ -145,7 +146,7 @@ class KPIResultAdmin(ImportExportMixin, SimpleHistoryAdmin):
         return FormForUser
 
     def get_queryset(self, request):
-        return selectors.kpi_result_list()
+        return individual_numbers_visible(selectors.kpi_result_list(), request.user)
 
     @admin.display(description=_("department or employee"))
     def holder(self, obj):

@@ -27,6 +27,7 @@ from functools import lru_cache
 from django.db.models import F, Q, QuerySet, Window
 from django.db.models.functions import RowNumber
 
+from apps.departments.roles import employees_visible_to
 from apps.departments.selectors import department_descendant_ids, department_parent_map
 from cxoffice import trees
 
@@ -172,6 +173,15 @@ def kpi_list() -> QuerySet[KPI]:
 
 def kpi_result_list() -> QuerySet[KPIResult]:
     return KPIResult.objects.select_related("kpi", "department", "employee", "entered_by")
+
+
+def individual_numbers_visible(queryset: QuerySet, user) -> QuerySet:
+    """``queryset`` (KPI results or targets) without the employee-scope rows of people whose
+    individual numbers ``user`` may not read (``roles.employees_visible_to``)."""
+    visible = employees_visible_to(user)
+    if visible is None:
+        return queryset
+    return queryset.filter(~Q(scope=Scope.EMPLOYEE) | Q(employee_id__in=visible))
 
 
 def holder_departments(holder: Holder, parent_map: dict[int, int | None]) -> set[int]:

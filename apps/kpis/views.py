@@ -7,6 +7,7 @@ from rest_framework.generics import get_object_or_404
 from rest_framework.response import Response
 
 from apps.departments.models import Department, Employee
+from apps.departments.roles import employees_visible_to
 from cxoffice.api.permissions import SignedInReadsModelPermissionsWrite
 from cxoffice.errors import ApplicationError
 
@@ -65,6 +66,9 @@ def holder_from_params(request) -> tuple[selectors.Holder, Department | None, Em
             )
     if params.get("employee"):
         employee = Employee.objects.filter(employee_number=params["employee"]).first()
+        visible = employees_visible_to(request.user)
+        if employee is not None and visible is not None and employee.pk not in visible:
+            employee = None  # another person's numbers: as if there were no such employee
         if employee is None:
             raise ApplicationError(
                 _("Unknown employee “%(number)s”.") % {"number": params["employee"]},
@@ -176,7 +180,7 @@ class KPIResultViewSet(viewsets.ModelViewSet):
     ordering = ["kpi__code", "-period_start"]
 
     def get_queryset(self):
-        return selectors.kpi_result_list()
+        return selectors.individual_numbers_visible(selectors.kpi_result_list(), self.request.user)
 
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)

@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
+from apps.kpis.selectors import individual_numbers_visible
 from apps.kpis.services import NumbersWriter
 from cxoffice.admin_tools import ServiceCheckedForm, adopt
 
@@ -52,7 +53,7 @@ class TargetAdmin(SimpleHistoryAdmin):
     history_list_display = ["threshold", "target", "stretch", "benchmark"]
 
     def get_queryset(self, request):
-        return selectors.target_list()
+        return individual_numbers_visible(selectors.target_list(), request.user)
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change=change, **kwargs)

@@ -6,6 +6,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apps.departments.models import Department
+from apps.kpis.selectors import individual_numbers_visible
 from apps.kpis.views import period_param
 from cxoffice.api.permissions import SignedInReadsModelPermissionsWrite
 from cxoffice.errors import ApplicationError
@@ -23,7 +24,7 @@ class TargetViewSet(viewsets.ModelViewSet):
     ordering = ["kpi__code", "scope", "period"]
 
     def get_queryset(self):
-        return selectors.target_list()
+        return individual_numbers_visible(selectors.target_list(), self.request.user)
 
     def perform_create(self, serializer):
         serializer.instance = services.target_create(

@@ -10,6 +10,7 @@ from apps.bonuses import services
 from apps.bonuses.admin import EnrollmentResource
 from apps.bonuses.models import Plan, Run
 from apps.departments import roles
+from cxoffice.errors import ApplicationError
 from tests.bonuses.test_runs import Q3
 from tests.factories import (
     AssignmentFactory,
@@ -165,3 +166,20 @@ def test_approved_runs_cannot_be_deleted_in_the_admin(client, make_user, run):
     client.force_login(make_user(is_superuser=True))
     assert client.post(f"/admin/bonuses/run/{run.pk}/delete/", {"post": "yes"}).status_code == 403
     assert Run.objects.filter(pk=run.pk).exists()
+
+
+def test_an_adjustment_beyond_the_money_columns_is_refused_and_the_run_stays_readable(
+    make_user, run
+):
+    hr = make_user(roles.HR)
+    services.run_calculate(run=run, user=hr)
+    line = run.lines.get()
+    with pytest.raises(ApplicationError) as refused:
+        services.adjustment_create(line=line, amount=D("999999999999.99"), reason="typo", user=hr)
+    assert (refused.value.field, refused.value.code) == ("amount", "max_value")
+    assert not run.adjustments.exists()
+    run.refresh_from_db()  # still readable, unchanged
+    assert run.total_amount == line.amount
+    services.adjustment_create(line=line, amount=D("-10.00"), reason="typo", user=hr)
+    run.refresh_from_db()
+    assert run.total_amount == line.amount - 10

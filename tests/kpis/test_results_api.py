@@ -6,9 +6,12 @@ from rest_framework.test import APIClient
 from apps.departments import roles
 from apps.kpis.models import KPIResult
 from tests.factories import (
+    AssignmentFactory,
     DepartmentFactory,
+    EmployeeFactory,
     KPIFactory,
     KPIResultFactory,
+    TargetFactory,
     UserFactory,
 )
 
@@ -351,3 +354,36 @@ def test_patch_changes_numbers_but_not_identity(steward, kpi, ops):
     assert moved.json()["code"] == "immutable"
     assert steward.delete(url).status_code == 204
     assert not KPIResult.objects.exists()
+
+
+def test_individual_numbers_are_seen_by_the_person_hr_and_their_steward_only(ops, kpi, steward):
+    """Employee-scope results and targets are bonus inputs: an employee sees their own and
+    nobody else's (not listed, and another's number in a series is unknown); HR sees all; a
+    steward sees the people of the departments they steward."""
+    me_user = UserFactory(username="me", roles=[roles.EMPLOYEE])
+    me = EmployeeFactory(employee_number="E1", user=me_user)
+    colleague = EmployeeFactory(employee_number="E2")
+    outsider = EmployeeFactory(employee_number="E3")
+    AssignmentFactory(employee=colleague, department=ops)
+    for person in (me, colleague, outsider):
+        KPIResultFactory(kpi=kpi, employee=person, value=70)
+        TargetFactory(kpi=kpi, employee=person, period="2026")
+    KPIResultFactory(kpi=kpi, department=ops, value=80)
+
+    def seen(client, url):
+        rows = client.get(url).json()["results"]
+        return sorted((r["scope"], r.get("employee") or r.get("department") or "") for r in rows)
+
+    mine = APIClient()
+    mine.force_authenticate(me_user)
+    assert seen(mine, "/api/v1/kpi-results/") == [("department", "OPS"), ("employee", "E1")]
+    assert seen(mine, "/api/v1/targets/?scope=employee") == [("employee", "E1")]
+    other = mine.get(f"/api/v1/kpis/{kpi.code}/series/?employee=E2&start=2026-11&end=2026-11")
+    assert (other.status_code, other.json()["field"]) == (400, "employee")
+    own = mine.get(f"/api/v1/kpis/{kpi.code}/series/?employee=E1&start=2026-11&end=2026-11")
+    assert own.status_code == 200
+
+    assert seen(steward, "/api/v1/kpi-results/?scope=employee") == [("employee", "E2")]
+    hr = APIClient()
+    hr.force_authenticate(UserFactory(roles=[roles.HR]))
+    assert len(seen(hr, "/api/v1/kpi-results/?scope=employee")) == 3

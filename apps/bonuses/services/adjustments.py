@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 
 from cxoffice.errors import ApplicationError
 
-from ..models import Adjustment, Line, Run
+from ..models import MONEY, Adjustment, Line, Run
 from .runs import CURRENCY_EXPONENTS, check_run_open
 
 
@@ -29,10 +29,22 @@ def adjustment_create(*, line: Line, amount: Decimal, reason: str, user) -> Adju
         )
     if not reason or not reason.strip():
         raise ApplicationError(_("Give the reason."), field="reason", code="required")
+    line = Line.objects.select_for_update().get(pk=line.pk)
+    # Every total stays within the money columns (else the run could no longer be read back).
+    limit = Decimal(10) ** (MONEY["max_digits"] - MONEY["decimal_places"])
+    if any(
+        abs(total + amount) >= limit
+        for total in (line.amount, line.adjustments_total, run.total_amount)
+    ):
+        raise ApplicationError(
+            _("With this adjustment the line or the run would total %(limit)s or more.")
+            % {"limit": f"{limit:,}"},
+            field="amount",
+            code="max_value",
+        )
     adjustment = Adjustment.objects.create(
         run=run, employee_id=line.employee_id, amount=amount, reason=reason.strip(), created_by=user
     )
-    line = Line.objects.select_for_update().get(pk=line.pk)
     line.adjustments_total += amount
     line.amount += amount
     line.save(update_fields=["adjustments_total", "amount"])
