@@ -51,6 +51,26 @@ def test_weights_must_add_up_to_exactly_100():
     assert not Plan.objects.exists()
 
 
+def test_an_active_plan_needs_components():
+    def create(code, status, components=()):
+        return services.plan_create(
+            code=code, name=code, period_type="quarter", currency="EUR", status=status,
+            components=components,
+        )  # fmt: skip
+
+    with pytest.raises(ApplicationError) as refused:
+        create("EMPTY", "active")
+    assert (refused.value.field, refused.value.code) == ("components", "weights_not_100")
+    assert not Plan.objects.exists()
+    draft = create("DRAFT", "draft")  # a draft may be saved before its components
+    with pytest.raises(ApplicationError):
+        services.plan_update(plan=draft, data={"status": "active"})
+    active = create("FULL", "active", [{"kpi": KPIFactory(), "weight": D(100)}])
+    with pytest.raises(ApplicationError):
+        services.plan_update(plan=active, data={}, components=[])
+    assert active.components.count() == 1
+
+
 @pytest.mark.parametrize(
     ("component", "field", "code"),
     [

@@ -17,7 +17,7 @@ from cxoffice.errors import ApplicationError, ConflictError
 from cxoffice.numbers import plain
 from cxoffice.services import apply_changes, validate_and_save
 
-from ..models import Component, Enrollment, Gate, Plan, RunStatus
+from ..models import Component, Enrollment, Gate, Plan, PlanStatus, RunStatus
 
 PLAN_FIELDS = ("code", "name", "period_type", "currency", "status", "cap_percent",
                "missing_data_policy")  # fmt: skip
@@ -99,6 +99,16 @@ def check_components(components: list[Mapping[str, Any]]) -> None:
         )
 
 
+def check_active_has_components(status: str, has_components: bool) -> None:
+    """An active plan pays bonuses: it needs components (whose weights then add up to 100%)."""
+    if status == PlanStatus.ACTIVE and not has_components:
+        raise ApplicationError(
+            _("An active plan needs components whose weights add up to exactly 100%."),
+            field="components",
+            code="weights_not_100",
+        )
+
+
 def check_gates(gates: list[Mapping[str, Any]]) -> None:
     for index, gate in enumerate(gates):
         multiplier = Decimal(gate.get("multiplier", 0))
@@ -131,6 +141,7 @@ def plan_create(
 ) -> Plan:
     components, gates = list(components), list(gates)
     check_components(components)
+    check_active_has_components(fields.get("status", PlanStatus.DRAFT), bool(components))
     check_gates(gates)
     plan = validate_and_save(Plan(**{k: v for k, v in fields.items() if k in PLAN_FIELDS}))
     _write_parts(plan, components, gates)
@@ -150,6 +161,10 @@ def plan_update(
     plan_check_editable(plan)
     if components is not None:
         check_components(list(components))
+    check_active_has_components(
+        data.get("status", plan.status),
+        bool(components) if components is not None else plan.components.exists(),
+    )
     if gates is not None:
         check_gates(list(gates))
     apply_changes(instance=plan, fields=PLAN_FIELDS, data=data)
