@@ -79,6 +79,30 @@ def target_check(*, values: dict[str, Any]) -> None:
         )
 
 
+def _check_not_duplicate(values: dict[str, Any], exclude: int | None = None) -> None:
+    """One target per KPI, holder and validity: a second one with the same period (or the same
+    date range) would leave the scorecard to pick between them silently."""
+    same = Target.objects.filter(
+        kpi=values["kpi"],
+        scope=values.get("scope"),
+        department=values.get("department"),
+        employee=values.get("employee"),
+        period=values.get("period") or "",
+        valid_from=values.get("valid_from"),
+        valid_to=values.get("valid_to"),
+    ).exclude(pk=exclude)
+    if same.exists():
+        raise ApplicationError(
+            _(
+                "This KPI already has a target for this holder and validity (target #%(id)s): "
+                "change that one instead."
+            )
+            % {"id": same.values_list("pk", flat=True).first()},
+            field="period" if values.get("period") else "valid_from",
+            code="duplicate",
+        )
+
+
 def _writer_check(user, values: dict[str, Any]) -> None:
     department, employee = values.get("department"), values.get("employee")
     NumbersWriter.for_user(user).check(
@@ -96,6 +120,7 @@ def target_create(*, user, as_system: bool = False, **fields: Any) -> Target:
     target_check(values=values)
     if not as_system:
         _writer_check(user, values)
+    _check_not_duplicate(values)
     target = Target(**{k: v for k, v in values.items() if v is not None}, updated_by=user)
     target._history_user = user
     return validate_and_save(target)
@@ -107,6 +132,7 @@ def target_update(*, user, target: Target, data: dict[str, Any]) -> Target:
     values = {name: data.get(name, getattr(target, name)) for name in TARGET_FIELDS}
     target_check(values=values)
     _writer_check(user, values)
+    _check_not_duplicate(values, exclude=target.pk)
     apply_changes(instance=target, fields=TARGET_FIELDS, data=values)
     target.updated_by = user
     target._history_user = user

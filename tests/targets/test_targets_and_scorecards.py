@@ -83,6 +83,28 @@ class TestOrderAndValidity:
         assert response.status_code == 400
         assert response.json()["field"] == field
 
+    def test_a_second_target_with_the_same_holder_and_validity_is_refused(self, admin_api):
+        kpi = KPIFactory()
+        row = {"kpi": kpi.code, "target": "85", "period": "2026"}
+        first = admin_api.post("/api/v1/targets/", row, format="json")
+        assert first.status_code == 201
+        again = admin_api.post("/api/v1/targets/", {**row, "target": "86"}, format="json")
+        assert (again.status_code, again.json()["field"]) == (400, "period")
+        assert again.json()["code"] == "duplicate"
+        other_year = admin_api.post("/api/v1/targets/", {**row, "period": "2027"}, format="json")
+        assert other_year.status_code == 201
+        moved = admin_api.patch(
+            f"/api/v1/targets/{other_year.json()['id']}/", {"period": "2026"}, format="json"
+        )
+        assert moved.status_code == 400
+        kept = admin_api.patch(
+            f"/api/v1/targets/{first.json()['id']}/", {"target": "87"}, format="json"
+        )
+        assert kept.status_code == 200  # changing a target is no duplicate of itself
+        assert sorted(Target.objects.values_list("period", "target")) == [
+            ("2026", 87), ("2027", 85)
+        ]  # fmt: skip
+
     def test_steward_sets_targets_for_their_department_only(self, api_for):
         ops, other = DepartmentFactory(code="OPS"), DepartmentFactory(code="OTHER")
         user = UserFactory(roles=[roles.DATA_STEWARD])
