@@ -21,6 +21,7 @@ from django.utils.translation import ngettext
 from apps.departments.models import Department, Employee
 from apps.kpis.models import KPI, Scope
 from apps.kpis.selectors import Holder, kpi_latest_results
+from apps.kpis.services import check_in_range
 from cxoffice.errors import ApplicationError, ConflictError, PermissionDeniedError
 from cxoffice.mail import reminder, send_all
 from cxoffice.services import apply_changes, validate_and_save
@@ -346,6 +347,9 @@ def _link_save(link: KPILink, data: dict[str, Any]) -> KPILink:
         link.baseline_period = latest.period if latest else ""
     elif "baseline" in changed:
         link.baseline_period = ""  # given by hand
+    if link.kpi_id is not None:
+        for field in ("baseline", "goal"):
+            check_in_range(link.kpi, getattr(link, field), field)
     return validate_and_save(link)
 
 

@@ -86,9 +86,6 @@ def employees_visible_to(user) -> set[int] | None:
     stewarded = set(departments_stewarded_by(user).values_list("pk", flat=True))
     if stewarded:
         visible |= set(
-            employee_list()
-            .filter(current_department_id__in=stewarded)
-            .values_list("pk", flat=True)
+            employee_list().filter(current_department_id__in=stewarded).values_list("pk", flat=True)
         )
     return visible
-

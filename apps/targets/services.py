@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 
 from apps.kpis.models import KPI, Direction
 from apps.kpis.periods import Period, PeriodError
-from apps.kpis.services import NumbersWriter, check_scope
+from apps.kpis.services import NumbersWriter, check_in_range, check_scope
 from cxoffice.errors import ApplicationError
 from cxoffice.numbers import plain
 from cxoffice.services import apply_changes, validate_and_save
@@ -52,6 +52,8 @@ def target_check(*, values: dict[str, Any]) -> None:
         )
     if values.get("target") is None:
         raise ApplicationError(_("Give the target value."), field="target", code="required")
+    for level in ("threshold", "target", "stretch", "benchmark"):
+        check_in_range(kpi, values.get(level), level)
     higher = kpi.direction == Direction.HIGHER_IS_BETTER
     threshold, target, stretch = values.get("threshold"), values["target"], values.get("stretch")
     if not is_ordered(threshold, target, None, higher) or not is_ordered(

@@ -51,6 +51,23 @@ def test_weights_must_add_up_to_exactly_100():
     assert not Plan.objects.exists()
 
 
+def test_component_levels_and_gate_minimums_stay_within_the_kpis_range():
+    csat = KPIFactory(code="service.csat")  # a percentage
+    with pytest.raises(ApplicationError) as refused:
+        plan(components=[{"kpi": csat, "weight": D(100), "threshold": D(190),
+                          "target": D(285), "stretch": D(380)}])  # fmt: skip
+    assert (refused.value.field, refused.value.code) == (
+        "components[0].threshold", "out_of_range"
+    )  # fmt: skip
+    with pytest.raises(ApplicationError) as refused:
+        plan(
+            components=[{"kpi": csat, "weight": D(100)}],
+            gates=[{"kpi": csat, "minimum": D(500), "multiplier": D(0)}],
+        )
+    assert (refused.value.field, refused.value.code) == ("gates[0].minimum", "out_of_range")
+    assert not Plan.objects.exists()
+
+
 def test_an_active_plan_needs_components():
     def create(code, status, components=()):
         return services.plan_create(

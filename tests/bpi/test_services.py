@@ -270,6 +270,18 @@ def test_a_given_baseline_wins_and_no_result_leaves_it_empty(people, late_rate):
     assert (empty.baseline, empty.baseline_period) == (None, "")
 
 
+def test_a_goal_or_baseline_outside_the_kpis_range_is_refused(people, late_rate):
+    kpi, _, _support = late_rate  # a percentage
+    for link, field in (
+        ({"goal": D(500)}, "goal"),
+        ({"goal": D(5), "baseline": D(-1)}, "baseline"),
+    ):
+        with pytest.raises(ApplicationError) as refused:
+            create(people["owner"], kpi_links=[{"kpi": kpi, **link}])
+        assert (refused.value.field, refused.value.code) == (field, "out_of_range")
+    assert not Project.objects.exists()
+
+
 def test_a_new_start_date_refreshes_defaulted_baselines_only(people, late_rate):
     kpi, logistics, _ = late_rate
     project = create(

@@ -83,6 +83,21 @@ class TestOrderAndValidity:
         assert response.status_code == 400
         assert response.json()["field"] == field
 
+    @pytest.mark.parametrize(
+        ("levels", "field"),
+        [
+            ({"threshold": "150", "target": "200", "stretch": "300"}, "threshold"),
+            ({"target": "90", "benchmark": "-1"}, "benchmark"),
+            ({"threshold": "80", "target": "90", "stretch": "100.5"}, "stretch"),
+        ],
+    )
+    def test_levels_outside_the_kpis_range_are_400(self, admin_api, levels, field):
+        kpi = KPIFactory()  # a percentage: 0 to 100
+        response = admin_api.post("/api/v1/targets/", {"kpi": kpi.code, **levels}, format="json")
+        assert response.status_code == 400
+        assert (response.json()["field"], response.json()["code"]) == (field, "out_of_range")
+        assert not Target.objects.exists()
+
     def test_a_second_target_with_the_same_holder_and_validity_is_refused(self, admin_api):
         kpi = KPIFactory()
         row = {"kpi": kpi.code, "target": "85", "period": "2026"}

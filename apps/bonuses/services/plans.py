@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from apps.departments.models import Employee
 from apps.departments.services import Stint, find_overlap
+from apps.kpis.services import check_in_range
 from apps.targets.calculations import is_ordered
 from cxoffice.errors import ApplicationError, ConflictError
 from cxoffice.numbers import plain
@@ -76,6 +77,8 @@ def check_components(components: list[Mapping[str, Any]]) -> None:
                 code="out_of_range",
             )
         levels = [component.get(name) for name in ("threshold", "target", "stretch")]
+        for name, level in zip(("threshold", "target", "stretch"), levels, strict=True):
+            check_in_range(kpi, level, prefix + name)
         if any(level is not None for level in levels[::2]) and levels[1] is None:
             raise ApplicationError(
                 _("An overridden threshold or stretch needs an overridden target too."),
@@ -111,6 +114,8 @@ def check_active_has_components(status: str, has_components: bool) -> None:
 
 def check_gates(gates: list[Mapping[str, Any]]) -> None:
     for index, gate in enumerate(gates):
+        if gate.get("kpi") is not None:
+            check_in_range(gate["kpi"], gate.get("minimum"), f"gates[{index}].minimum")
         multiplier = Decimal(gate.get("multiplier", 0))
         if not Decimal(0) <= multiplier <= HUNDRED:
             raise ApplicationError(

@@ -3,6 +3,7 @@
 from .kpis import KPI_FIELDS, kpi_check_parent, kpi_create, kpi_update
 from .results import (
     ResultValues,
+    check_in_range,
     check_scope,
     infer_scope,
     kpi_result_delete,
@@ -19,6 +20,7 @@ __all__ = [
     "ResultRow",
     "ResultRowReader",
     "ResultValues",
+    "check_in_range",
     "check_scope",
     "existing_results",
     "infer_scope",

@@ -132,8 +132,19 @@ def result_values(
         raise ApplicationError(
             _("Give a value (or numerator and denominator)."), field="value", code="required"
         )
+    check_in_range(kpi, value, "value")
+    return ResultValues(
+        parsed, calculations.quantize_value(value), numerator, denominator, sample_size
+    )
+
+
+def check_in_range(kpi, value: Decimal | None, field: str) -> None:
+    """``value`` lies within the KPI's range (its unit's, or its own min and max): results,
+    and the levels of targets and bonus components, are refused outside it."""
     low, high = _unit_range(kpi)
-    if (low is not None and value < low) or (high is not None and value > high):
+    if value is not None and (
+        (low is not None and value < low) or (high is not None and value > high)
+    ):
         raise ApplicationError(
             _("%(value)s is outside the range of %(kpi)s: %(low)s to %(high)s.")
             % {
@@ -142,12 +153,9 @@ def result_values(
                 "low": "−∞" if low is None else plain(low),
                 "high": "∞" if high is None else plain(high),
             },
-            field="value",
+            field=field,
             code="out_of_range",
         )
-    return ResultValues(
-        parsed, calculations.quantize_value(value), numerator, denominator, sample_size
-    )
 
 
 def infer_scope(scope: str | None, *, department: Any, employee: Any) -> str:
