@@ -222,6 +222,10 @@ class RowParser:
         if isinstance(raw, bool) or not isinstance(raw, str | int):
             raise ApplicationError(_("Give text."), field=field, code="invalid")
         value = str(raw).strip()
+        if "\x00" in value:  # PostgreSQL's text cannot hold it; refused on SQLite alike
+            raise ApplicationError(
+                _("The text holds a NUL character (byte 0)."), field=field, code="invalid"
+            )
         if spec.max_length and len(value) > spec.max_length:
             raise ApplicationError(
                 _("At most %(limit)s characters.") % {"limit": spec.max_length},

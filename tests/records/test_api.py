@@ -55,6 +55,7 @@ def test_bulk_load_reports_and_is_idempotent(steward_api):
         (answer("x", 5, colour="red"), "colour", "unknown_field"),
         (answer("x", 5, department="NOPE"), "department", "does_not_exist"),
         (answer("x", 5, survey_type="poll"), "survey_type", "invalid_choice"),
+        (answer("x", 5, comment="a\x00b"), "comment", "invalid"),
         (answer("x", 10**30), "score", "out_of_scale"),
         (answer("x", "²"), "score", "invalid_number"),
         (answer("x", "9" * 5000), "score", "out_of_scale"),

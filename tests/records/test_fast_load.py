@@ -322,6 +322,7 @@ def test_tickets(catalog, tmp_path, fast_runs):
         (b"t,1,2026-03-01T10:00,2026-03-05\n\nt,2,2026-03-01T10:00,2026-03-05\n", "empty line"),
         (b"t," + b"x" * 131073 + b",2026-03-01T10:00,2026-03-05\n", "over Python's field limit"),
         (b"t,1,2026-03-01T10:00,2026-03-05\n\\.\nt,2,2026-03-01T10:00,2026-03-05\n", "\\. line"),
+        (b"t,1,2026-03-01T10:00,2026-03-05\nt,a\x00b,2026-03-01T10:00,2026-03-05\n", "a NUL"),
     ],
 )
 def test_files_only_the_row_by_row_path_reads_give_its_results(tmp_path, fast_runs, content, why):

@@ -1,12 +1,13 @@
 import sys
 
 from django.contrib.auth import get_user_model
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from apps.bonuses import services
 from apps.bonuses.models import Plan, Run
+from cxoffice.commands import BaseCommand
 from cxoffice.errors import ApplicationError
 
 

@@ -2,9 +2,10 @@ from importlib import import_module
 from importlib.util import find_spec
 
 from django.apps import apps
-from django.core.management.base import BaseCommand
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+
+from cxoffice.commands import BaseCommand
 
 
 def each_app_module(name: str):

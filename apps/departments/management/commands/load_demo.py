@@ -1,9 +1,9 @@
 from django.core.management import call_command
-from django.core.management.base import BaseCommand
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from apps.departments.demo import DEMO_PASSWORD, USERS
+from cxoffice.commands import BaseCommand
 
 from .load_catalog import each_app_module
 

@@ -1,10 +1,11 @@
 from django.contrib.auth import get_user_model
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from apps.departments.models import Department
 from apps.records import services
+from cxoffice.commands import BaseCommand
 from cxoffice.errors import ApplicationError
 
 

@@ -1,12 +1,13 @@
 import os
 import sys
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from apps.records import services
 from apps.records.models import LoadDoor, RecordKind, RecordMapping
+from cxoffice.commands import BaseCommand
 from cxoffice.errors import ApplicationError
 
 ERRORS_PRINTED = 20
