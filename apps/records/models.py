@@ -358,8 +358,10 @@ class Shipment(Record):
     delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
     promised_at = models.DateTimeField(_("promised for"))
     first_attempt_ok = models.BooleanField(_("delivered at the first attempt"), null=True)
-    damaged = models.BooleanField(_("damaged"), default=False)
-    lost = models.BooleanField(_("lost"), default=False)
+    # Unknown (null) when the source does not say: a rate counts only the orders it knows about
+    # (an export without damage data has no damage rate, rather than 0%).
+    damaged = models.BooleanField(_("damaged"), null=True)
+    lost = models.BooleanField(_("lost"), null=True)
     documents_ok = models.BooleanField(_("documents right"), null=True)
     items_ordered = models.PositiveIntegerField(_("items ordered"), null=True, blank=True)
     items_delivered = models.PositiveIntegerField(_("items delivered"), null=True, blank=True)

@@ -331,7 +331,12 @@ class DeliveryCounts:
     """Counts of one holder's shipments promised in the period (cancelled ones left out).
     ``due``: delivered, or not delivered with the promised date passed; ``pending``: not
     delivered, promised date today or later (left out of every rate). ``late_by_stage``: late
-    orders whose delay was spent in each stage (an order may count in several)."""
+    orders whose delay was spent in each stage (an order may count in several).
+
+    A rate counts only the due orders whose facts the source reported: ``attempted`` (first
+    attempt known), ``damage_known`` (damaged or lost known), ``fill_known`` (items ordered and
+    delivered known: OTIF), ``perfect_known`` (both; documents count as right unless reported
+    wrong). An export without those columns gives no such rate (null), never 0% or 100%."""
 
     due: int = 0
     pending: int = 0
@@ -339,8 +344,11 @@ class DeliveryCounts:
     late: int = 0
     attempted: int = 0
     first_attempt_ok: int = 0
+    damage_known: int = 0
     damaged_or_lost: int = 0
+    fill_known: int = 0
     otif: int = 0
+    perfect_known: int = 0
     perfect: int = 0
     late_by_stage: dict[str, int] = field(default_factory=dict)
 
@@ -350,12 +358,11 @@ def _delivery_annotations(as_of: dt.date, standards: dict[str, Decimal]) -> dict
     due = delivered | Q(promised_on__lt=as_of)
     on_time = Q(delivered_on__lte=F("promised_on"))
     late = due & ~on_time
-    in_full = (
-        Q(items_ordered__isnull=True)
-        | Q(items_delivered__isnull=True)
-        | Q(items_delivered__gte=F("items_ordered"))
-    )
-    undamaged = Q(damaged=False, lost=False)
+    fill_known = Q(items_ordered__isnull=False, items_delivered__isnull=False)
+    in_full = fill_known & Q(items_delivered__gte=F("items_ordered"))
+    damage_known = Q(damaged__isnull=False) | Q(lost__isnull=False)
+    damaged_or_lost = Q(damaged=True) | Q(lost=True)
+    undamaged = damage_known & ~damaged_or_lost
     documents = ~Q(documents_ok=False)  # unknown counts as right
 
     def overran(stage: str) -> Q:
@@ -373,8 +380,11 @@ def _delivery_annotations(as_of: dt.date, standards: dict[str, Decimal]) -> dict
         "late": Count("id", filter=late),
         "attempted": Count("id", filter=delivered & Q(first_attempt_ok__isnull=False)),
         "first_attempt_ok": Count("id", filter=delivered & Q(first_attempt_ok=True)),
-        "damaged_or_lost": Count("id", filter=due & ~undamaged),
+        "damage_known": Count("id", filter=due & damage_known),
+        "damaged_or_lost": Count("id", filter=due & damaged_or_lost),
+        "fill_known": Count("id", filter=due & fill_known),
         "otif": Count("id", filter=on_time & in_full),
+        "perfect_known": Count("id", filter=due & fill_known & damage_known),
         "perfect": Count("id", filter=on_time & in_full & undamaged & documents),
     }
     for stage, condition in stage_q.items():

@@ -7,8 +7,9 @@ from decimal import Decimal
 
 import pytest
 
+from apps.kpis.models import KPIResult
 from apps.kpis.periods import Period
-from apps.records import selectors
+from apps.records import selectors, services
 from apps.records.models import Carrier, StageStandard, Warehouse
 
 from .factories import at, shipment, shipments, survey, surveys, tickets
@@ -136,11 +137,13 @@ def _late_tree_records():
     hours = dt.timedelta(hours=1)
     shipments(
         shipment("2026-03-10", "2026-03-10", items_ordered=2, items_delivered=2,
-                 first_attempt_ok="yes"),  # a1: perfect
+                 first_attempt_ok="yes", damaged="no", lost="no"),  # a1: perfect
         shipment("2026-03-10", "2026-03-09", items_ordered=2, items_delivered=1,
-                 first_attempt_ok="no"),  # a2: on time, not in full
-        shipment("2026-03-11", "2026-03-11", damaged="true"),  # a3: OTIF, damaged
-        shipment("2026-03-12", "2026-03-12", documents_ok="0"),  # a4: OTIF, wrong papers
+                 first_attempt_ok="no"),  # a2: on time, not in full (damage not reported)
+        shipment("2026-03-11", "2026-03-11", items_ordered=1, items_delivered=1,
+                 damaged="true"),  # a3: OTIF, damaged
+        shipment("2026-03-12", "2026-03-12", items_ordered=1, items_delivered=1,
+                 damaged="no", documents_ok="0"),  # a4: OTIF, wrong papers
         {  # b: late; its payment took 30 h (standard 24 h)
             "ordered_at": ordered_b.isoformat(),
             "paid_at": (ordered_b + 30 * hours).isoformat(),
@@ -169,9 +172,23 @@ def test_delivery_counts_jointly_per_order():
     _late_tree_records()
     company = selectors.delivery_metrics(MARCH, as_of=dt.date(2026, 3, 31))["company"]
     assert (company.due, company.on_time, company.late, company.pending) == (6, 4, 2, 1)
-    assert (company.otif, company.perfect) == (3, 1)
-    assert company.damaged_or_lost == 2
+    # Each rate over the due orders whose source reported what it needs: items for OTIF
+    # (a1–a4; b and c did not say), damage or loss (a1, a3, a4, c), both for perfect order.
+    assert (company.otif, company.fill_known) == (3, 4)
+    assert (company.damaged_or_lost, company.damage_known) == (2, 4)
+    assert (company.perfect, company.perfect_known) == (1, 3)
     assert (company.first_attempt_ok, company.attempted) == (1, 2)
+
+
+def test_rates_of_facts_the_source_never_reported_are_null_not_0_or_100(catalog):
+    """An export without damage, loss or item columns (the Olist orders) has an on-time rate,
+    and no damage/loss, OTIF or perfect-order rate: unknown is not "undamaged" or "in full"."""
+    shipments(shipment("2026-03-10", "2026-03-09"), shipment("2026-03-11", "2026-03-12"))
+    services.kpi_results_compute(period="2026-03", as_of=dt.date(2026, 3, 31))
+    computed = dict(KPIResult.objects.filter(scope="company").values_list("kpi__code", "value"))
+    assert computed["delivery.on_time_rate"] == 50
+    for code in ("delivery.damage_loss_rate", "delivery.otif_rate", "cx.perfect_order_rate"):
+        assert code not in computed
 
 
 def test_undelivered_orders_are_late_once_the_promised_date_passed():

@@ -118,10 +118,10 @@ def _rows_for(
         pending = _("%(count)s orders pending") % {"count": delivery.pending}
         ratio("delivery.on_time_rate", delivery.on_time, delivery.due, pending)
         ratio("delivery.first_attempt_success_rate", delivery.first_attempt_ok, delivery.attempted)
-        ratio("delivery.damage_loss_rate", delivery.damaged_or_lost, delivery.due)
+        ratio("delivery.damage_loss_rate", delivery.damaged_or_lost, delivery.damage_known)
         ratio("delivery.late_rate", delivery.late, delivery.due, pending)
-        ratio(OTIF_CODE, delivery.otif, delivery.due)
-        ratio("cx.perfect_order_rate", delivery.perfect, delivery.due)
+        ratio(OTIF_CODE, delivery.otif, delivery.fill_known)
+        ratio("cx.perfect_order_rate", delivery.perfect, delivery.perfect_known)
         for stage, code in LATE_TREE_CODES.items():
             ratio(code, delivery.late_by_stage[stage], delivery.due)
     return rows

@@ -447,8 +447,6 @@ class FastLoad:
                 "CASE WHEN v.status <> '' THEN v.status WHEN v.delivered_at IS NOT NULL "
                 "THEN 'delivered' ELSE 'in_transit' END"
             )
-            outer["damaged"] = "coalesce(v.damaged, false)"
-            outer["lost"] = "coalesce(v.lost, false)"
             outer["promised_on"] = f"(v.promised_at AT TIME ZONE {zone})::date"
             outer["delivered_on"] = f"(v.delivered_at AT TIME ZONE {zone})::date"
             s = _seconds

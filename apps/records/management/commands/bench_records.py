@@ -88,12 +88,18 @@ SELECT department_id,
   count(*) FILTER (WHERE delivered_on IS NOT NULL AND first_attempt_ok IS NOT NULL),
   count(*) FILTER (WHERE delivered_on IS NOT NULL AND first_attempt_ok),
   count(*) FILTER (WHERE (delivered_on IS NOT NULL OR promised_on < %(as_of)s)
+                   AND (damaged IS NOT NULL OR lost IS NOT NULL)),
+  count(*) FILTER (WHERE (delivered_on IS NOT NULL OR promised_on < %(as_of)s)
                    AND (damaged OR lost)),
-  count(*) FILTER (WHERE delivered_on <= promised_on
-                   AND coalesce(items_delivered >= items_ordered, true)),
-  count(*) FILTER (WHERE delivered_on <= promised_on
-                   AND coalesce(items_delivered >= items_ordered, true)
-                   AND NOT damaged AND NOT lost AND documents_ok IS NOT false)
+  count(*) FILTER (WHERE (delivered_on IS NOT NULL OR promised_on < %(as_of)s)
+                   AND items_ordered IS NOT NULL AND items_delivered IS NOT NULL),
+  count(*) FILTER (WHERE delivered_on <= promised_on AND items_delivered >= items_ordered),
+  count(*) FILTER (WHERE (delivered_on IS NOT NULL OR promised_on < %(as_of)s)
+                   AND items_ordered IS NOT NULL AND items_delivered IS NOT NULL
+                   AND (damaged IS NOT NULL OR lost IS NOT NULL)),
+  count(*) FILTER (WHERE delivered_on <= promised_on AND items_delivered >= items_ordered
+                   AND (damaged IS NOT NULL OR lost IS NOT NULL)
+                   AND NOT coalesce(damaged OR lost, false) AND documents_ok IS NOT false)
   {stages}
 FROM records_shipment
 WHERE promised_on BETWEEN %(start)s AND %(end)s AND status <> 'cancelled'
