@@ -9,7 +9,8 @@ from django.core.management import CommandError, call_command
 
 from apps.departments import roles
 from apps.departments.models import Department
-from apps.kpis.models import KPIResult
+from apps.kpis import services as kpi_services
+from apps.kpis.models import KPI, KPIResult
 from apps.records import services, tasks
 from cxoffice.errors import ApplicationError, RowsError
 
@@ -59,6 +60,22 @@ def test_rerunning_replaces_and_removes(catalog):
     assert not KPIResult.objects.filter(kpi__code="cx.nps", period="2026-03").exists()
     services.kpi_results_compute(period="2026-04")
     assert result("cx.nps", period="2026-04").value == -100
+
+
+def test_a_number_entered_by_a_person_is_kept_not_overwritten(catalog):
+    shipments(shipment("2026-03-10", "2026-03-09"), shipment("2026-03-10", "2026-03-12"))
+    kpi_services.kpi_result_upsert(
+        user=None, kpi=KPI.objects.get(code="delivery.on_time_rate"), scope="company",
+        period="2026-03", value=90, note="typed by the steward",
+    )  # fmt: skip
+    summary = services.kpi_results_compute(period="2026-03")
+    assert summary["kept"] == 1
+    typed = result("delivery.on_time_rate")
+    assert (typed.value, typed.source, typed.note) == (90, "manual", "typed by the steward")
+    assert result("delivery.late_rate").value == 50  # the others are computed
+    out = io.StringIO()
+    call_command("compute_kpis", "2026-03", stdout=out)
+    assert "kept 1 entered by people" in out.getvalue()
 
 
 def test_one_department_only(catalog):

@@ -139,7 +139,10 @@ def kpi_results_compute(
     records, or only ``department``). ``user`` None is the system (scheduled computation);
     a person must be allowed to write those numbers (data stewards: their departments).
 
-    Returns ``{"period", "results", "created", "updated", "unchanged", "removed"}``.
+    Results entered or imported by people for the same KPI, holder and period are kept, not
+    overwritten (``kept`` counts them).
+
+    Returns ``{"period", "results", "created", "updated", "unchanged", "removed", "kept"}``.
     """
     try:
         parsed = Period.parse(period)
@@ -164,6 +167,19 @@ def kpi_results_compute(
             row["period"] = parsed.key
             rows.append(row)
 
+    # A number someone entered or imported for the same KPI, holder and period stays: the
+    # computation does not overwrite people's numbers (delete that result to compute it).
+    entered = {
+        (code, scope, department_code)
+        for code, scope, department_code in KPIResult.objects.filter(
+            kpi__code__in=COMPUTED_CODES, period=parsed.key, scope__in=["company", "department"]
+        )
+        .exclude(source=Source.COMPUTED)
+        .values_list("kpi__code", "scope", "department__code")
+    }
+    kept = [r for r in rows if (r["kpi"], r["scope"], r.get("department")) in entered]
+    rows = [r for r in rows if (r["kpi"], r["scope"], r.get("department")) not in entered]
+
     stale = KPIResult.objects.filter(
         kpi__code__in=COMPUTED_CODES, period=parsed.key, source=Source.COMPUTED
     ).select_related("kpi", "department")
@@ -183,4 +199,10 @@ def kpi_results_compute(
         if rows
         else {"created": 0, "updated": 0, "unchanged": 0}
     )
-    return {"period": parsed.key, "results": len(rows), **summary, "removed": removed}
+    return {
+        "period": parsed.key,
+        "results": len(rows),
+        **summary,
+        "removed": removed,
+        "kept": len(kept),
+    }

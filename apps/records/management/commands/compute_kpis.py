@@ -48,8 +48,17 @@ class Command(BaseCommand):
             self.style.SUCCESS(
                 _(
                     "%(period)s: %(results)s results (created %(created)s, updated %(updated)s, "
-                    "unchanged %(unchanged)s, removed %(removed)s)."
+                    "unchanged %(unchanged)s, removed %(removed)s; kept %(kept)s entered by "
+                    "people)."
                 )
                 % summary
             )
         )
+        if not summary["results"] and not summary["kept"]:
+            self.stdout.write(
+                _(
+                    "No records fall in this period%(where)s (a department's results count "
+                    "only its own records; its sub-departments' are rolled up when read)."
+                )
+                % {"where": f" ({department.code})" if department else ""}
+            )
