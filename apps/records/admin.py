@@ -99,6 +99,9 @@ class ShipmentAdmin(_ReadOnlyRecordAdmin):
     search_fields = ["source_record_id", "order_ref"]
     date_hierarchy = "promised_on"
     list_select_related = ["department", "warehouse", "carrier"]
+    # The dates the delivery KPIs compare, in the mapping's local time (the times above them
+    # are shown in the site's zone, so a delivery late in the evening may look a day later).
+    readonly_fields = ["promised_on", "delivered_on", "stuck_stage"]
 
 
 @admin.register(LoadJob)

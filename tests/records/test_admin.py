@@ -84,6 +84,19 @@ def test_lists_with_filters(catalog, steward_client):
     assert steward_client.get("/admin/records/loadjob/").status_code == 200
 
 
+def test_record_lists_link_to_the_upload_and_the_late_tree(catalog, steward_client, client):
+    for page in ("shipment", "surveyresponse", "supportticket", "loadjob"):
+        html = steward_client.get(f"/admin/records/{page}/").content.decode()
+        assert 'href="/admin/records/upload/"' in html, page
+        assert 'href="/admin/records/late-tree/"' in html, page
+    shipments(shipment("2026-03-10", "2026-03-09", source_record_id="s1"))
+    detail = steward_client.get(
+        f"/admin/records/shipment/{Shipment.objects.get().pk}/change/"
+    ).content.decode()
+    assert "Promised date:" in detail
+    assert "March 10, 2026" in detail  # the local date the KPIs compare
+
+
 def test_late_tree_chart(catalog, steward_client):
     shipments(shipment("2026-03-10", "2026-03-12"), shipment("2026-03-10", "2026-03-09"))
     page = steward_client.get("/admin/records/late-tree/?period=2026-03").content.decode()
