@@ -121,7 +121,8 @@ class LineSerializer(serializers.ModelSerializer):
 
 
 class AdjustmentSerializer(serializers.ModelSerializer):
-    line = serializers.PrimaryKeyRelatedField(queryset=Line.objects.all(), write_only=True)
+    # Read back from the view's annotation ``line`` (the run's line of the adjusted employee).
+    line = serializers.PrimaryKeyRelatedField(queryset=Line.objects.all())
     amount = PlainDecimalField(max_digits=14, decimal_places=2)
     created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
     run = serializers.PrimaryKeyRelatedField(read_only=True)

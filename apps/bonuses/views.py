@@ -1,3 +1,4 @@
+from django.db.models import OuterRef, Subquery
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -12,7 +13,7 @@ from cxoffice.errors import ApplicationError, ConflictError
 from cxoffice.numbers import plain
 
 from . import exports, selectors, services
-from .models import Adjustment, Enrollment, Plan, RunStatus
+from .models import Adjustment, Enrollment, Line, Plan, RunStatus
 from .serializers import (
     AdjustmentSerializer,
     EnrollmentSerializer,
@@ -125,7 +126,7 @@ class RunViewSet(
 
     def _respond(self, run):
         """One run with its staleness (recomputed from the current inputs: a fixed number of
-        queries; lists leave it out — false — to stay cheap)."""
+        queries; lists leave it out — null — to stay cheap)."""
         context = {**self.get_serializer_context(), "stale": {run.pk: services.run_is_stale(run)}}
         return Response(RunSerializer(run, context=context).data)
 
@@ -219,12 +220,17 @@ class AdjustmentViewSet(
     ordering = ["-created_at"]
 
     def get_queryset(self):
-        return Adjustment.objects.select_related("employee", "created_by", "run")
+        # The line adjusted: the run's line of the same employee (one per run and employee).
+        line = Line.objects.filter(run=OuterRef("run"), employee=OuterRef("employee"))
+        return Adjustment.objects.select_related("employee", "created_by", "run").annotate(
+            line=Subquery(line.values("pk")[:1])
+        )
 
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         adjustment = services.adjustment_create(user=request.user, **serializer.validated_data)
+        adjustment = self.get_queryset().get(pk=adjustment.pk)
         return Response(self.get_serializer(adjustment).data, status=status.HTTP_201_CREATED)
 
 

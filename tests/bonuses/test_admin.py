@@ -5,6 +5,7 @@ from decimal import Decimal as D
 
 import pytest
 import tablib
+from rest_framework.test import APIClient
 
 from apps.bonuses import services
 from apps.bonuses.admin import EnrollmentResource
@@ -183,3 +184,21 @@ def test_an_adjustment_beyond_the_money_columns_is_refused_and_the_run_stays_rea
     services.adjustment_create(line=line, amount=D("-10.00"), reason="typo", user=hr)
     run.refresh_from_db()
     assert run.total_amount == line.amount - 10
+
+
+def test_an_adjustment_reads_back_with_its_line_through_the_api(make_user, run):
+    hr = make_user(roles.HR, username="hr-api")
+    services.run_calculate(run=run, user=hr)
+    line = run.lines.get()
+    api = APIClient()
+    api.force_authenticate(hr)
+    made = api.post(
+        "/api/v1/bonus-adjustments/",
+        {"line": line.pk, "amount": "5.00", "reason": "rounding"},
+        format="json",
+    )
+    assert made.status_code == 201, made.json()
+    expected = {"line": line.pk, "amount": "5", "reason": "rounding", "created_by": "hr-api"}
+    assert {k: made.json()[k] for k in expected} == expected
+    listed = api.get(f"/api/v1/bonus-adjustments/?run={run.pk}").json()["results"]
+    assert [a["line"] for a in listed] == [line.pk]
