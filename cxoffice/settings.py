@@ -105,6 +105,10 @@ DATABASES["default"]["CONN_MAX_AGE"] = env.int("DJANGO_CONN_MAX_AGE", default=0)
 # Request bodies read into memory: the bulk API takes up to 100,000 records a request (about
 # 35 MB of shipments as JSON). A larger body is a 413 naming the limit. Files go through the
 # admin upload (streamed to disk) or the load_records command instead.
+# django-import-export's pages check the model permission: importing needs "add", exporting
+# "view" (else a user without access to enrollments could export everyone's bonus targets).
+IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "add"
+IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "view"
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DJANGO_DATA_UPLOAD_MAX_MEMORY_SIZE", default=64 << 20)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

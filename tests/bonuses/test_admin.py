@@ -202,3 +202,16 @@ def test_an_adjustment_reads_back_with_its_line_through_the_api(make_user, run):
     assert {k: made.json()[k] for k in expected} == expected
     listed = api.get(f"/api/v1/bonus-adjustments/?run={run.pk}").json()["results"]
     assert [a["line"] for a in listed] == [line.pk]
+
+
+@pytest.mark.parametrize("role", [roles.DATA_STEWARD, roles.PROJECT_OWNER, roles.EXECUTIVE])
+def test_only_hr_imports_or_exports_enrollments(client, make_user, run, role):
+    """Enrollments hold everyone's bonus targets: their import and export pages are HR's."""
+    client.force_login(make_user(role))
+    for page in ("export", "import"):
+        assert client.get(f"/admin/bonuses/enrollment/{page}/").status_code == 403, page
+    exported = client.post("/admin/bonuses/enrollment/export/", {"format": "0"})
+    assert exported.status_code == 403
+    client.force_login(make_user(roles.HR))
+    assert client.get("/admin/bonuses/enrollment/export/").status_code == 200
+    assert client.get("/admin/bonuses/enrollment/import/").status_code == 200
