@@ -9,6 +9,7 @@ from django.conf import settings
 from django.contrib import admin, messages
 from django.db.models import Count, Sum
 from django.http import HttpResponse
+from django.urls import reverse
 from django.utils.html import format_html_join
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -188,6 +189,7 @@ class EnrollmentForm(ServiceCheckedForm):
         cleaned = super().clean()
         if not self.errors:
             self.run_check(services.plan_check_editable, plan=cleaned["plan"])
+        if not self.errors:  # (a refused plan is no longer in cleaned)
             self.run_check(
                 services.enrollment_check,
                 employee=cleaned["employee"],
@@ -224,8 +226,26 @@ class EnrollmentAdmin(ImportExportMixin, admin.ModelAdmin):
 # --- runs --------------------------------------------------------------------------------------
 
 
+class RunForm(ServiceCheckedForm):
+    class Meta:
+        model = Run
+        fields = ["plan", "period", "is_simulation"]
+
+    def clean(self):
+        cleaned = super().clean()
+        if not self.errors:  # a period of the plan's type, a plan not retired: on the form
+            self.run_check(
+                services.run_check_new,
+                plan=cleaned["plan"],
+                period=cleaned["period"],
+                is_simulation=cleaned.get("is_simulation", False),
+            )
+        return cleaned
+
+
 @admin.register(Run)
 class RunAdmin(admin.ModelAdmin):
+    form = RunForm
     list_display = ["plan", "period", "status", "is_simulation", "line_count", "total_amount",
                     "calculated_by", "approved_by", "blocked"]  # fmt: skip
     list_filter = ["status", "is_simulation", "plan"]
@@ -281,7 +301,8 @@ class RunAdmin(admin.ModelAdmin):
                 "stale": services.run_is_stale(run),
                 "by_department": by_department,
                 "histogram": _histogram(factors),
-                "lines_url": f"../../line/?run__id__exact={run.pk}",
+                "lines_url": reverse("admin:bonuses_line_changelist")
+                + f"?run__id__exact={run.pk}",
             }
         return super().change_view(request, object_id, form_url, {**extra, **(extra_context or {})})
 

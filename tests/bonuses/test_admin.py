@@ -215,3 +215,27 @@ def test_only_hr_imports_or_exports_enrollments(client, make_user, run, role):
     client.force_login(make_user(roles.HR))
     assert client.get("/admin/bonuses/enrollment/export/").status_code == 200
     assert client.get("/admin/bonuses/enrollment/import/").status_code == 200
+
+
+def test_run_and_enrollment_forms_show_refusals_instead_of_failing(client, make_user, run):
+    client.force_login(make_user(is_superuser=True))
+    for period, message in (("2026-13", "2026-13"), ("2026-10", "is not a quarter")):
+        page = client.post("/admin/bonuses/run/add/", {"plan": run.plan.pk, "period": period})
+        assert page.status_code == 200, period
+        assert message in page.content.decode()
+    assert Run.objects.count() == 1
+
+    services.run_calculate(run=run, user=make_user(roles.HR))
+    services.run_approve(run=run, user=make_user(roles.HR_APPROVER))
+    added = client.post(
+        "/admin/bonuses/enrollment/add/",
+        {"employee": EmployeeFactory().pk, "plan": run.plan.pk, "target_amount": "1000.00",
+         "start_date": "2027-01-01", "end_date": ""},
+    )  # fmt: skip
+    assert added.status_code == 200
+    assert "create a new version" in added.content.decode()
+
+    detail = client.get(f"/admin/bonuses/run/{run.pk}/change/").content.decode()
+    lines_url = f"/admin/bonuses/line/?run__id__exact={run.pk}"
+    assert f'href="{lines_url}"' in detail
+    assert client.get(lines_url).status_code == 200

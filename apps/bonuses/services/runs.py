@@ -53,7 +53,9 @@ def _period(plan: Plan, key: str) -> Period:
 
 
 @transaction.atomic
-def run_create(*, plan: Plan, period: str, is_simulation: bool = False) -> Run:
+def run_check_new(*, plan: Plan, period: str, is_simulation: bool = False) -> Period:
+    """The period (a key of the plan's period type) and the plan (not retired, unless a
+    simulation) of a run about to be created; the parsed period."""
     parsed = _period(plan, period)
     if not is_simulation and plan.status == PlanStatus.RETIRED:
         raise ApplicationError(
@@ -65,6 +67,11 @@ def run_create(*, plan: Plan, period: str, is_simulation: bool = False) -> Run:
             field="plan",
             code="plan_retired",
         )
+    return parsed
+
+
+def run_create(*, plan: Plan, period: str, is_simulation: bool = False) -> Run:
+    parsed = run_check_new(plan=plan, period=period, is_simulation=is_simulation)
     duplicate = ConflictError(
         _("Plan %(plan)s already has a run for %(period)s.")
         % {"plan": plan.code, "period": parsed.key},
