@@ -23,7 +23,7 @@ from functools import lru_cache
 from django.db.models import QuerySet
 
 from apps.departments.selectors import department_parent_map
-from apps.kpis.models import KPI, Aggregation, Scope
+from apps.kpis.models import KPI, Aggregation, KPIResult, Scope
 from apps.kpis.periods import RANK, Period
 from apps.kpis.selectors import Holder, KPIValue, result_book
 from cxoffice import trees
@@ -151,12 +151,24 @@ class Scorecard:
 
 def scorecard_kpis(department_id: int | None, parent_map: dict[int, int | None]) -> list[KPI]:
     """Active KPIs of a scorecard: all of them for the company; for a department, those owned by
-    it or a department below it, with the children that explain them."""
+    it or a department below it, and those of a department above it that it (or one below it)
+    has results for — a sub-department is measured on its parent's KPIs — with the children
+    that explain them."""
     kpis = list(KPI.objects.filter(is_active=True).order_by("code"))
     if department_id is None:
         return kpis
     owned_by = trees.descendants(parent_map, [department_id])
     owned = {k.pk for k in kpis if k.department_id in owned_by}
+    above = set(trees.ancestors(parent_map, department_id))
+    inherited = [k.pk for k in kpis if k.department_id in above]
+    if inherited:
+        owned |= set(
+            KPIResult.objects.filter(
+                kpi_id__in=inherited, scope=Scope.DEPARTMENT, department_id__in=owned_by
+            )
+            .values_list("kpi_id", flat=True)
+            .distinct()
+        )
     kpi_parents = {k.pk: k.parent_id for k in kpis}
     keep = trees.descendants(kpi_parents, owned)
     return [k for k in kpis if k.pk in keep]
@@ -164,7 +176,7 @@ def scorecard_kpis(department_id: int | None, parent_map: dict[int, int | None])
 
 def scorecard(*, period: Period, department=None) -> Scorecard:
     """Every KPI's actual, target band, status, gaps and trend of the last 8 periods (ending with
-    ``period``) for the company or a department. Five queries, whatever the number of KPIs,
+    ``period``) for the company or a department. Five queries (six for a sub-department), whatever the number of KPIs,
     departments and periods."""
     parents = department_parent_map()
     holder = Holder(Scope.DEPARTMENT, department.pk) if department else Holder.company()

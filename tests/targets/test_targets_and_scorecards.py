@@ -247,6 +247,18 @@ class TestScorecard:
         assert [row.kpi.code for row in card.rows] == ["mine"]
         assert card.rows[0].value.value == D(100)
 
+    def test_a_sub_department_scorecard_has_its_parents_kpis_it_reports(self):
+        dist = DepartmentFactory(code="DIST")
+        north = DepartmentFactory(code="DIST-N", parent=dist)
+        reported = KPIFactory(code="reported", department=dist)
+        KPIFactory(code="not.reported", department=dist)
+        KPIResultFactory(
+            kpi=reported, department=north, period="2026-11", numerator=3, denominator=4
+        )
+        card = scorecard(period=MONTH, department=north)
+        assert [row.kpi.code for row in card.rows] == ["reported"]
+        assert card.rows[0].value.value == D(75)
+
     @pytest.mark.parametrize(
         ("query", "field"),
         [
