@@ -176,8 +176,8 @@ def scorecard_kpis(department_id: int | None, parent_map: dict[int, int | None])
 
 def scorecard(*, period: Period, department=None) -> Scorecard:
     """Every KPI's actual, target band, status, gaps and trend of the last 8 periods (ending with
-    ``period``) for the company or a department. Five queries (six for a sub-department), whatever the number of KPIs,
-    departments and periods."""
+    ``period``) for the company or a department. Five queries (six for a sub-department),
+    whatever the number of KPIs, departments and periods."""
     parents = department_parent_map()
     holder = Holder(Scope.DEPARTMENT, department.pk) if department else Holder.company()
     kpis = scorecard_kpis(department.pk if department else None, parents)
