@@ -116,6 +116,26 @@ class KPIResultForm(ServiceCheckedForm):
             )
         except ApplicationError as error:
             self.add_error(error.field if error.field in self.fields else None, error.message)
+            return cleaned
+        # One result per KPI, holder and period: say which one exists (rather than the
+        # database constraint's name).
+        same = KPIResult.objects.filter(
+            kpi=kpi,
+            scope=scope,
+            department=department,
+            employee=employee,
+            period=self.checked_values.period.key,
+        ).exclude(pk=self.instance.pk)
+        existing = same.values_list("pk", flat=True).first()
+        if existing is not None:
+            self.add_error(
+                "period",
+                _(
+                    "This KPI already has a result for this holder and period (result "
+                    "#%(id)s): change that one instead."
+                )
+                % {"id": existing},
+            )
         return cleaned
 
 

@@ -59,6 +59,23 @@ def test_refusals_show_on_the_form_and_write_nothing(steward_client, ops, values
     assert not KPIResult.objects.exists()
 
 
+def test_a_second_result_for_the_same_key_names_the_existing_one(steward_client, ops):
+    kpi = KPIFactory()
+    first = KPIResultFactory(kpi=kpi, department=ops, period="2026-W47", value=40)
+    response = steward_client.post(
+        "/admin/kpis/kpiresult/add/", result_form(kpi, ops, value="50", period="2026-w47")
+    )
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert f"already has a result for this holder and period (result #{first.pk})" in page
+    assert "Constraint" not in page
+    assert KPIResult.objects.get().value == 40
+    edited = steward_client.post(
+        f"/admin/kpis/kpiresult/{first.pk}/change/", result_form(kpi, ops, value="45")
+    )
+    assert edited.status_code == 302  # changing it is no duplicate of itself
+
+
 def test_steward_cannot_write_another_departments_results(steward_client):
     other = DepartmentFactory(code="OTHER")
     kpi = KPIFactory()
