@@ -1,9 +1,12 @@
 """The review page of the admin (live and as sent, printable, charts), its dashboard panel, the
 stored reviews' admin (build, rebuild, send) and the actions' admin."""
 
+import datetime as dt
+
 import pytest
 from django.core import mail
 from django.test import Client
+from django.utils import timezone
 
 from apps.departments import roles
 from apps.feedback.models import Feedback
@@ -164,3 +167,23 @@ def test_a_steward_adds_an_action_in_the_admin_and_a_bad_due_date_is_refused(mak
     assert action.created_by is not None
     html = client.get("/admin/reviews/reviewaction/").content.decode()
     assert "Call the carrier" in html
+
+
+def test_the_review_shows_labels_not_codes(full_week, executive_client):
+    """Categories, statuses, channels and severities read as words (the snapshot keeps codes)."""
+    late = Feedback.objects.filter(category__code="late_delivery").order_by("pk").first()
+    Feedback.objects.filter(pk=late.pk).update(
+        status="in_progress", due_date=timezone.localdate() - dt.timedelta(days=3)
+    )
+    html = executive_client.get(PAGE, {"week": W.key}).content.decode()
+
+    def part(start: str, end: str) -> str:
+        at = html.index(start)
+        return html[at : html.index(end, at)]
+
+    overdue, verbatims = part('id="voc-overdue"', "</table>"), part('id="voc-verbatims"', "</ul>")
+    assert "<td>Late delivery</td>" in overdue
+    assert "<td>In progress</td>" in overdue
+    assert "<td>in_progress</td>" not in overdue
+    assert "<td>late_delivery</td>" not in overdue
+    assert "Web · Late delivery" in verbatims

@@ -9,6 +9,8 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 from apps.bpi.models import Status as ProjectStatus
+from apps.feedback.models import Category, Channel, Severity
+from apps.feedback.models import Status as FeedbackStatus
 from apps.reviews.models import ActionStatus
 from apps.targets.charts import sparkline_svg
 
@@ -94,6 +96,35 @@ def impact_label(status: str) -> str:
 @register.filter
 def action_status_label(status: str) -> str:
     return str(dict(ActionStatus.choices).get(status, status))
+
+
+@register.filter
+def feedback_status_label(status: str) -> str:
+    return str(dict(FeedbackStatus.choices).get(status, status))
+
+
+@register.filter
+def severity_label(severity: str) -> str:
+    return str(dict(Severity.choices).get(severity, severity))
+
+
+@register.filter
+def channel_label(channel: str) -> str:
+    return str(dict(Channel.choices).get(channel, channel))
+
+
+@register.simple_tag(takes_context=True)
+def category_label(context, code: str) -> str:
+    """A feedback category's name for its code (the snapshot keeps codes), translated; the
+    names are read once per rendering."""
+    if not code:
+        return "—"
+    names = context.render_context.get("cx_category_names")
+    if names is None:
+        names = dict(Category.objects.values_list("code", "name"))
+        context.render_context["cx_category_names"] = names
+    name = names.get(code)
+    return _(name) if name else code
 
 
 @register.filter
