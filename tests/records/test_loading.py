@@ -36,6 +36,26 @@ def test_unknown_column_is_refused_naming_it(tmp_path):
     assert refused.value.code == "unknown_column"
 
 
+@pytest.mark.parametrize(
+    ("text", "field", "code", "says"),
+    [
+        ("source_system,source_record_id,ordered_at\nt,1,2026-03-01\n", "promised_at",
+         "missing_column", "“promised_at”"),
+        ("", "source_record_id", "missing_column", "which every record needs"),
+        ("source_system;source_record_id;ordered_at;promised_at\nt;1;2026-03-01;2026-03-05\n",
+         None, "not_comma_separated", "other than commas"),
+    ],
+)  # fmt: skip
+def test_a_file_without_the_required_columns_is_refused_at_the_header(
+    tmp_path, text, field, code, says
+):
+    with pytest.raises(ApplicationError) as refused:
+        load_file(write(tmp_path, text))
+    assert (refused.value.field, refused.value.code) == (field, code)
+    assert says in refused.value.message
+    assert not Shipment.objects.exists()
+
+
 def test_a_mapped_column_missing_from_the_file_is_refused(catalog, tmp_path):
     path = write(tmp_path, "order_id,order_status\nx,delivered\n")
     with pytest.raises(ApplicationError) as refused:

@@ -187,12 +187,35 @@ class Mapper:
         self.constants: dict = {}
         if mapping is None:
             unknown = [c for c in header if c and c not in known] if table.strict_header else []
+            if unknown and len(header) == 1 and any(s in unknown[0] for s in ";\t|"):
+                raise ApplicationError(
+                    _(
+                        "The header “%(column)s” is one column: the file seems separated by "
+                        "something other than commas. Save it as CSV with commas."
+                    )
+                    % {"column": unknown[0][:200]},
+                    field=None,
+                    code="not_comma_separated",
+                )
             if unknown:
                 raise ApplicationError(
                     _("Unknown column “%(column)s”. Known columns: %(known)s.")
                     % {"column": unknown[0], "known": ", ".join(known)},
                     field=unknown[0],
                     code="unknown_column",
+                )
+            # A file (not the API's rows, checked one by one) names every required field.
+            missing = [
+                name
+                for name, spec in known.items()
+                if spec.required and name not in header and table.strict_header
+            ]
+            if missing:
+                raise ApplicationError(
+                    _("The file has no column %(columns)s, which every record needs.")
+                    % {"columns": ", ".join(f"“{c}”" for c in missing)},
+                    field=missing[0],
+                    code="missing_column",
                 )
         else:
             missing = sorted(c for c in mapping.columns if c not in header)
