@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
-from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 
 class ApplicationError(Exception):
@@ -74,15 +74,17 @@ class RowsError(ApplicationError):
     def __init__(self, errors: list[RowError], *, status_code: int = 400) -> None:
         first = errors[0]
         super().__init__(
-            _(
-                "Row %(number)s (index %(index)s): %(field)s: %(detail)s (%(count)s rows "
-                "refused; nothing was written)."
+            ngettext(
+                "Row %(number)s (index %(index)s): %(problem)s (%(count)s row refused; nothing "
+                "was written).",
+                "Row %(number)s (index %(index)s): %(problem)s (%(count)s rows refused; nothing "
+                "was written).",
+                len(errors),
             )
             % {
                 "number": first.index + 1,
                 "index": first.index,
-                "field": first.field or "-",
-                "detail": first.detail,
+                "problem": f"{first.field}: {first.detail}" if first.field else first.detail,
                 "count": len(errors),
             },
             field=first.field,

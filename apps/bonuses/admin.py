@@ -301,8 +301,7 @@ class RunAdmin(admin.ModelAdmin):
                 "stale": services.run_is_stale(run),
                 "by_department": by_department,
                 "histogram": _histogram(factors),
-                "lines_url": reverse("admin:bonuses_line_changelist")
-                + f"?run__id__exact={run.pk}",
+                "lines_url": reverse("admin:bonuses_line_changelist") + f"?run__id__exact={run.pk}",
             }
         return super().change_view(request, object_id, form_url, {**extra, **(extra_context or {})})
 

@@ -284,11 +284,12 @@ def project_transition(*, user, project: Project, to: str) -> Project:
     allowed = TRANSITIONS.get(project.status, {})
     if to not in allowed:
         raise ConflictError(
-            _("A %(status)s project cannot become %(to)s; allowed next: %(allowed)s.")
+            _("A project in status “%(status)s” cannot become “%(to)s”; allowed next: %(allowed)s.")
             % {
                 "status": project.get_status_display(),
                 "to": Status(to).label,
-                "allowed": ", ".join(allowed) or _("none (the project is closed)"),
+                "allowed": ", ".join(f"“{Status(s).label}”" for s in allowed)
+                or _("none (the project is closed)"),
             },
             field="to",
             code="illegal_transition",

@@ -230,7 +230,7 @@ def test_status_buttons_move_the_project_and_refusals_become_messages(client, wo
     client.force_login(world["owner"])
     illegal = client.post(url, {"to": "verified"}, follow=True)
     assert illegal.status_code == 200
-    assert any("allowed next: in_progress, cancelled" in m for m in messages_of(illegal))
+    assert any("allowed next: “In progress”, “Cancelled”" in m for m in messages_of(illegal))
     wrong_person = client.post(url, {"to": "in_progress"})
     assert wrong_person.status_code == 302
     assert Project.objects.get().status == Status.IN_PROGRESS  # the owner's own move worked

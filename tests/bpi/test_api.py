@@ -224,7 +224,7 @@ def test_transitions_refused_with_the_right_status(world, project):
     )  # fmt: skip
     illegal = owner.post(url, {"to": "completed"})
     assert (illegal.status_code, illegal.json()["code"]) == (409, "illegal_transition")
-    assert "approved, cancelled" in illegal.json()["detail"]
+    assert "“Approved”, “Cancelled”" in illegal.json()["detail"]
     own_approval = owner.post(url, {"to": "approved"})
     assert (own_approval.status_code, own_approval.json()["code"]) == (403, "not_sponsor")
     assert sponsor.post(url, {}).json()["field"] == "to"

@@ -118,13 +118,13 @@ def test_illegal_moves_are_409_naming_the_allowed_next_states(people, origin, to
     assert refused.value.status_code == 409
     assert refused.value.field == "to"
     for allowed in services.TRANSITIONS[origin]:
-        assert allowed in refused.value.message
+        assert f"“{Status(allowed).label}”" in refused.value.message
     assert Project.objects.get(pk=project.pk).status == origin
 
 
 def test_proposed_to_completed_lists_approved_and_cancelled(people):
     project = project_in(Status.PROPOSED, people)
-    with pytest.raises(ConflictError, match="allowed next: approved, cancelled"):
+    with pytest.raises(ConflictError, match="allowed next: “Approved”, “Cancelled”"):
         services.project_transition(user=people["owner"], project=project, to="completed")
 
 

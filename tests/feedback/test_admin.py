@@ -54,7 +54,7 @@ def test_set_status_actions_use_the_flow(catalog, lead_client):
     cs = Department.objects.get(code="CS")
     ready = FeedbackFactory.create_batch(2, department=cs)
     response = _action(lead_client, "mark_resolved", ready)
-    assert "cannot become Resolved" in response.content.decode()
+    assert "cannot become “Resolved”" in response.content.decode()
     assert set(Feedback.objects.values_list("status", flat=True)) == {Status.NEW}
     response = _action(lead_client, "mark_triaged", ready)
     assert "2 items are now Triaged" in response.content.decode()

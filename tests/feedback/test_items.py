@@ -83,7 +83,7 @@ def test_status_flow_and_resolved_at(catalog, cs_api):
     assert illegal.status_code == 409
     assert illegal.json()["field"] == "to"
     assert illegal.json()["code"] == "illegal_transition"
-    assert "triaged, closed" in illegal.json()["detail"]
+    assert "“Triaged”, “Closed”" in illegal.json()["detail"]
     for to in ("triaged", "in_progress"):
         assert cs_api.post(url, {"to": to}, format="json").status_code == 200
     done = cs_api.post(url, {"to": "resolved", "resolution": "Refunded"}, format="json")

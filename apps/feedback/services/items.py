@@ -52,7 +52,11 @@ class ItemsError(ApplicationError):
     def __init__(self, errors: list[RowError], *, status_code: int = 400) -> None:
         first = errors[0]
         super().__init__(
-            _("Item #%(id)s: %(detail)s (%(count)s items refused; nothing was changed).")
+            ngettext(
+                "Item #%(id)s: %(detail)s (%(count)s item refused; nothing was changed).",
+                "Item #%(id)s: %(detail)s (%(count)s items refused; nothing was changed).",
+                len(errors),
+            )
             % {"id": first.index, "detail": first.detail, "count": len(errors)},
             field=first.field,
             code=first.code,
@@ -180,11 +184,12 @@ def _check_transition(feedback: Feedback, to: str) -> None:
     allowed = TRANSITIONS[feedback.status]
     if to not in allowed:
         raise ConflictError(
-            _("A %(status)s item cannot become %(to)s; allowed next: %(allowed)s.")
+            _("An item in status “%(status)s” cannot become “%(to)s”; allowed next: %(allowed)s.")
             % {
                 "status": feedback.get_status_display(),
                 "to": Status(to).label,
-                "allowed": ", ".join(allowed) or _("none (the item is closed)"),
+                "allowed": ", ".join(f"“{Status(s).label}”" for s in allowed)
+                or _("none (the item is closed)"),
             },
             field="to",
             code="illegal_transition",
