@@ -8,10 +8,12 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import F, Q
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from apps.departments.models import Department, Employee, code_validator
 from apps.kpis.models import KPI
+from cxoffice.numbers import plain
 
 PERCENT = {"max_digits": 9, "decimal_places": 4}
 MONEY = {"max_digits": 14, "decimal_places": 2}
@@ -124,7 +126,7 @@ class Component(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.kpi_id} {self.weight}%"
+        return f"{self.kpi.code} {plain(self.weight)}%"
 
 
 class Gate(models.Model):
@@ -149,7 +151,7 @@ class Gate(models.Model):
         ordering = ["plan", "id"]
 
     def __str__(self) -> str:
-        return f"{self.kpi_id} ≥ {self.minimum}"
+        return f"{self.kpi.code} ≥ {plain(self.minimum)}"
 
 
 class Enrollment(models.Model):
@@ -186,7 +188,11 @@ class Enrollment(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.employee_id} in {self.plan_id} from {self.start_date}"
+        return gettext("%(employee)s in %(plan)s from %(start)s") % {
+            "employee": self.employee.employee_number,
+            "plan": self.plan.code,
+            "start": self.start_date.isoformat(),
+        }
 
 
 class RunStatus(models.TextChoices):

@@ -20,6 +20,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from apps.bpi.models import Project
@@ -86,7 +87,8 @@ class Category(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.code} – {self.name}"
+        # Catalog names are translated; names typed by the company come back as they are.
+        return f"{self.code} – {gettext(self.name) if self.name else ''}"
 
 
 class Feedback(models.Model):

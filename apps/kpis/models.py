@@ -2,6 +2,7 @@ from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -132,7 +133,8 @@ class KPI(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.code} – {self.name}"
+        # Catalog names are translated; names typed by the company come back as they are.
+        return f"{self.code} – {gettext(self.name) if self.name else ''}"
 
     @property
     def higher_is_better(self) -> bool:
