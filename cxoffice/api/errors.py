@@ -11,6 +11,7 @@ from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import ProtectedError
+from django.http import Http404
 from django.utils.translation import gettext as _
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -68,6 +69,9 @@ def exception_handler(exc, context):
         return _validation_response(detail)
     if isinstance(exc, exceptions.ValidationError):
         return _validation_response(exc.detail)
+    if isinstance(exc, Http404):
+        # Django's "No KPI matches the given query." is English in every language.
+        exc = exceptions.NotFound()
     if isinstance(exc, RequestDataTooBig):
         return Response(
             {

@@ -5,6 +5,7 @@ import threading
 
 import pytest
 from django.db import connection
+from rest_framework.test import APIClient
 
 from apps.departments import roles, services
 from apps.departments.models import Assignment, Employee
@@ -144,3 +145,17 @@ def test_concurrent_overlapping_assignments_leave_exactly_one():
         thread.join(timeout=30)
     assert sorted(outcomes) == ["created", "overlap"]
     assert Assignment.objects.filter(employee=employee).count() == 1
+
+
+@pytest.mark.parametrize(
+    ("language", "unauthenticated", "not_found"),
+    [
+        ("zh-hans", "身份认证信息未提供。", "未找到。"),
+        ("zh-hant", "未提供身分驗證資訊。", "找不到資源。"),
+    ],
+)
+def test_api_refusals_are_in_the_callers_language(hr_api, language, unauthenticated, not_found):
+    anonymous = APIClient().get("/api/v1/kpis/", HTTP_ACCEPT_LANGUAGE=language)
+    assert (anonymous.status_code, anonymous.json()["detail"]) == (401, unauthenticated)
+    missing = hr_api.get("/api/v1/kpis/no.such.kpi/", HTTP_ACCEPT_LANGUAGE=language)
+    assert (missing.status_code, missing.json()["detail"]) == (404, not_found)
