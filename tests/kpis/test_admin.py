@@ -121,6 +121,20 @@ def test_scorecard_page_and_dashboard(admin_client, ops):
     assert 'id="scorecard-panel"' in index
 
 
+def test_a_kpi_with_an_actual_but_no_target_reads_no_target(admin_client, ops):
+    measured = KPIFactory(code="incidents", department=ops)
+    KPIResultFactory(kpi=measured, department=ops, period="2026-10", numerator=7, denominator=10)
+    KPIFactory(code="unmeasured", department=ops)
+    page = admin_client.get("/admin/scorecard/?period=2026-10&department=OPS").content.decode()
+
+    def pill(kpi_code: str) -> str:
+        row = page[page.index(f'data-kpi="{KPI.objects.get(code=kpi_code).pk}"') :]
+        return row[row.index('class="cx-pill') : row.index("</span>")]
+
+    assert pill("incidents").endswith(">no target")
+    assert pill("unmeasured").endswith(">no data")
+
+
 def test_scorecard_page_reports_a_bad_period_instead_of_failing(admin_client):
     response = admin_client.get("/admin/scorecard/?period=2026-13")
     assert response.status_code == 200
