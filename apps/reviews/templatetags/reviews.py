@@ -70,9 +70,13 @@ def signed(value) -> str:
 def status_label(status: str, row=None) -> str:
     """The attainment status in words; ``row`` (a scorecard row of the review): "no target"
     rather than "no data" when there is an actual but no target to compare it with."""
-    if status == "no_data" and isinstance(row, dict) and row.get("actual") not in (None, ""):
-        if row.get("target") in (None, ""):
-            return _("no target")
+    if (
+        status == "no_data"
+        and isinstance(row, dict)
+        and row.get("actual") not in (None, "")
+        and row.get("target") in (None, "")
+    ):
+        return _("no target")
     return {
         "below_threshold": _("below threshold"),
         "below_target": _("below target"),
