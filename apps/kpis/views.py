@@ -9,7 +9,7 @@ from rest_framework.response import Response
 from apps.departments.models import Department, Employee
 from apps.departments.roles import employees_visible_to
 from cxoffice.api.permissions import SignedInReadsModelPermissionsWrite
-from cxoffice.errors import ApplicationError
+from cxoffice.errors import ApplicationError, RowError, RowsError
 
 from . import selectors, services
 from .filters import KPIFilter, KPIResultFilter
@@ -50,6 +50,12 @@ def period_param(request, name: str, default: Period | None = None) -> Period | 
         return Period.parse(raw)
     except PeriodError as error:
         raise ApplicationError(str(error), field=name, code="invalid_period") from error
+
+
+BULK_RESULT_KEYS = frozenset(
+    {"kpi", "scope", "department", "employee", "period", "value", "numerator", "denominator",
+     "sample_size", "note"}
+)  # fmt: skip
 
 
 def holder_from_params(request) -> tuple[selectors.Holder, Department | None, Employee | None]:
@@ -229,6 +235,15 @@ class KPIResultViewSet(viewsets.ModelViewSet):
             self.permission_denied(request)
         serializer = BulkResultsSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
+        # A key the API does not know (a typo, "source") is refused, not silently dropped.
+        unknown = [
+            RowError(index, key, _("Unknown field “%(field)s”.") % {"field": key}, "unknown_field")
+            for index, row in enumerate(serializer.validated_data["results"])
+            for key in row
+            if key not in BULK_RESULT_KEYS
+        ]
+        if unknown:
+            raise RowsError(unknown[:1000])
         counts = services.kpi_results_bulk_upsert(
             user=request.user, rows=serializer.validated_data["results"], source="import"
         )

@@ -139,6 +139,15 @@ def test_everyone_signed_in_reads_but_only_stewards_write(api_for, kpi, ops):
 class TestBulk:
     URL = "/api/v1/kpi-results/bulk/"
 
+    def test_an_unknown_key_is_refused_not_dropped(self, steward, kpi):
+        good = {"kpi": kpi.code, "department": "OPS", "period": "2026-W45", "value": "90"}
+        rows = [good, {**good, "period": "2026-W46", "source": "alien", "extra_field": 1}]
+        response = steward.post(self.URL, {"results": rows}, format="json")
+        assert response.status_code == 400
+        errors = [(e["index"], e["field"], e["code"]) for e in response.json()["errors"]]
+        assert errors == [(1, "source", "unknown_field"), (1, "extra_field", "unknown_field")]
+        assert not KPIResult.objects.exists()
+
     def test_counts_created_updated_unchanged(self, steward, kpi, ops):
         KPIResultFactory(kpi=kpi, department=ops, period="2026-W45", numerator=9, denominator=10)
         KPIResultFactory(kpi=kpi, department=ops, period="2026-W46", numerator=9, denominator=10)
