@@ -2,11 +2,13 @@ import django_filters
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from cxoffice.api.filters import BooleanFilter, FilterSet
+
 from .models import Priority, Project, Status
 from .selectors import overdue_q
 
 
-class ProjectFilter(django_filters.FilterSet):
+class ProjectFilter(FilterSet):
     """``status``, ``priority``, ``owner`` (employee number), ``sponsor``, ``department`` (code),
     ``overdue=true|false`` and ``mine=true`` (projects the caller owns)."""
 
@@ -21,8 +23,8 @@ class ProjectFilter(django_filters.FilterSet):
     department = django_filters.CharFilter(
         field_name="departments__code", label=_("department code"), distinct=True
     )
-    overdue = django_filters.BooleanFilter(method="filter_overdue", label=_("overdue"))
-    mine = django_filters.BooleanFilter(method="filter_mine", label=_("my projects"))
+    overdue = BooleanFilter(method="filter_overdue", label=_("overdue"))
+    mine = BooleanFilter(method="filter_mine", label=_("my projects"))
 
     class Meta:
         model = Project

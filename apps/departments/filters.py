@@ -3,11 +3,13 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from cxoffice.api.filters import BooleanFilter, FilterSet
+
 from .models import Assignment, Department, Employee
 from .selectors import department_descendant_ids
 
 
-class DepartmentFilter(django_filters.FilterSet):
+class DepartmentFilter(FilterSet):
     parent = django_filters.CharFilter(field_name="parent__code", label=_("parent code"))
     name = django_filters.CharFilter(lookup_expr="icontains", label=_("name contains"))
 
@@ -16,12 +18,12 @@ class DepartmentFilter(django_filters.FilterSet):
         fields = ["code", "parent", "is_active", "name"]
 
 
-class EmployeeFilter(django_filters.FilterSet):
+class EmployeeFilter(FilterSet):
     department = django_filters.CharFilter(
         method="filter_department",
         label=_("current department code (sub-departments included)"),
     )
-    is_active = django_filters.BooleanFilter(
+    is_active = BooleanFilter(
         method="filter_active", label=_("employed today (hired and not left)")
     )
     hired_after = django_filters.DateFilter(field_name="hire_date", lookup_expr="gte")
@@ -41,7 +43,7 @@ class EmployeeFilter(django_filters.FilterSet):
         return queryset.filter(employed) if value else queryset.exclude(employed)
 
 
-class AssignmentFilter(django_filters.FilterSet):
+class AssignmentFilter(FilterSet):
     employee = django_filters.CharFilter(field_name="employee__employee_number")
     department = django_filters.CharFilter(field_name="department__code")
     active_on = django_filters.DateFilter(method="filter_active_on", label=_("covering this date"))

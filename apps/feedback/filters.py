@@ -2,6 +2,7 @@ import django_filters
 from django.utils.translation import gettext_lazy as _
 
 from apps.kpis.periods import Period, PeriodError, PeriodType
+from cxoffice.api.filters import BooleanFilter, FilterSet
 from cxoffice.errors import ApplicationError
 
 from . import selectors
@@ -23,7 +24,7 @@ def week_period(value: str, field: str = "week") -> Period:
     return period
 
 
-class FeedbackFilter(django_filters.FilterSet):
+class FeedbackFilter(FilterSet):
     channel = django_filters.ChoiceFilter(choices=Channel.choices)
     status = django_filters.ChoiceFilter(choices=Status.choices)
     severity = django_filters.ChoiceFilter(choices=Severity.choices)
@@ -37,7 +38,7 @@ class FeedbackFilter(django_filters.FilterSet):
     bpi_project = django_filters.CharFilter(
         field_name="bpi_project__code", label=_("BPI project code")
     )
-    overdue = django_filters.BooleanFilter(method="filter_overdue", label=_("overdue"))
+    overdue = BooleanFilter(method="filter_overdue", label=_("overdue"))
     week = django_filters.CharFilter(method="filter_week", label=_("ISO week received (2026-W47)"))
 
     class Meta:
@@ -58,7 +59,7 @@ class FeedbackFilter(django_filters.FilterSet):
         return queryset.filter(selectors.in_period_q(week_period(value, name)))
 
 
-class CategoryFilter(django_filters.FilterSet):
+class CategoryFilter(FilterSet):
     department = django_filters.CharFilter(
         field_name="department__code", label=_("department code")
     )

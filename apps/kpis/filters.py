@@ -2,6 +2,7 @@ import django_filters
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from cxoffice.api.filters import BooleanFilter, FilterSet
 from cxoffice.errors import ApplicationError
 
 from .models import KPI, KPIResult, Scope
@@ -15,12 +16,12 @@ def _period(value: str, field: str) -> Period:
         raise ApplicationError(str(error), field=field, code="invalid_period") from error
 
 
-class KPIFilter(django_filters.FilterSet):
+class KPIFilter(FilterSet):
     department = django_filters.CharFilter(
         field_name="department__code", label=_("department code")
     )
     parent = django_filters.CharFilter(field_name="parent__code", label=_("parent KPI code"))
-    is_root = django_filters.BooleanFilter(field_name="parent", lookup_expr="isnull")
+    is_root = BooleanFilter(field_name="parent", lookup_expr="isnull")
 
     class Meta:
         model = KPI
@@ -28,7 +29,7 @@ class KPIFilter(django_filters.FilterSet):
                   "source", "is_active"]  # fmt: skip
 
 
-class KPIResultFilter(django_filters.FilterSet):
+class KPIResultFilter(FilterSet):
     kpi = django_filters.CharFilter(field_name="kpi__code", label=_("KPI code"))
     department = django_filters.CharFilter(
         field_name="department__code", label=_("department code")

@@ -1,10 +1,12 @@
 import django_filters
 from django.utils.translation import gettext_lazy as _
 
+from cxoffice.api.filters import BooleanFilter, FilterSet
+
 from .models import CesScale, Shipment, ShipmentStatus, SupportTicket, SurveyResponse, SurveyType
 
 
-class _RecordFilter(django_filters.FilterSet):
+class _RecordFilter(FilterSet):
     department = django_filters.CharFilter(
         field_name="department__code", label=_("department code")
     )
@@ -25,7 +27,7 @@ class SurveyResponseFilter(_RecordFilter):
 class TicketFilter(_RecordFilter):
     opened_from = django_filters.IsoDateTimeFilter(field_name="opened_at", lookup_expr="gte")
     opened_to = django_filters.IsoDateTimeFilter(field_name="opened_at", lookup_expr="lt")
-    unanswered = django_filters.BooleanFilter(
+    unanswered = BooleanFilter(
         field_name="first_response_at", lookup_expr="isnull", label=_("unanswered")
     )
 

@@ -1,11 +1,13 @@
 import django_filters
 from django.utils.translation import gettext_lazy as _
 
+from cxoffice.api.filters import FilterSet
+
 from .models import ActionStatus, ReviewAction
 from .selectors import week_from_key
 
 
-class ReviewActionFilter(django_filters.FilterSet):
+class ReviewActionFilter(FilterSet):
     """``week`` (ISO week of the review, a bad key is a 400 naming ``week``), ``owner``
     (employee number), ``status`` (open or done)."""
 

@@ -3,12 +3,13 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from apps.kpis.periods import Period, PeriodError
+from cxoffice.api.filters import BooleanFilter, FilterSet
 from cxoffice.errors import ApplicationError
 
 from .models import ServiceDay
 
 
-class ServiceDayFilter(django_filters.FilterSet):
+class ServiceDayFilter(FilterSet):
     """``executive`` (employee number or id), ``department`` (code), ``date_after`` /
     ``date_before`` (inclusive), ``period`` (any period key: the days lying in it, e.g. a
     quarter ``2026-Q4`` or a month ``2026-11``) and ``mine=true`` (the caller's own days)."""
@@ -28,7 +29,7 @@ class ServiceDayFilter(django_filters.FilterSet):
     period = django_filters.CharFilter(
         method="filter_period", label=_("days in this period (e.g. 2026-Q4)")
     )
-    mine = django_filters.BooleanFilter(method="filter_mine", label=_("my own days only"))
+    mine = BooleanFilter(method="filter_mine", label=_("my own days only"))
 
     class Meta:
         model = ServiceDay

@@ -71,6 +71,26 @@ def test_a_body_over_the_size_limit_is_413_in_the_error_shape(hr_api, settings):
     assert not Employee.objects.exists()
 
 
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/api/v1/employees/?is_active=banana",
+        "/api/v1/departments/?is_active=maybe",
+        "/api/v1/kpis/?is_root=2",
+        "/api/v1/bpi-projects/?overdue=banana",
+        "/api/v1/feedback/?overdue=x",
+    ],
+)
+def test_a_yes_no_filter_refuses_what_is_neither(admin_user, url):
+    admin = APIClient()
+    admin.force_authenticate(admin_user)
+    response = admin.get(url)
+    assert response.status_code == 400
+    assert response.json()["field"] == url.split("?")[1].split("=")[0]
+    assert admin.get(url.split("=")[0] + "=true").status_code == 200
+    assert admin.get(url.split("=")[0] + "=False").status_code == 200
+
+
 def test_bad_filter_value_is_400(hr_api):
     response = hr_api.get("/api/v1/employees/?hired_after=someday")
     assert response.status_code == 400
