@@ -166,7 +166,7 @@ class RunViewSet(
         return Response(body)
 
     @extend_schema(responses=LineSerializer(many=True))
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], filter_backends=[])  # the run list's filters: not here
     def lines(self, request, pk=None):
         run = self.get_object()
         page = self.paginate_queryset(
@@ -181,7 +181,9 @@ class RunViewSet(
             (200, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"): bytes,
         },
     )
-    @action(detail=True, methods=["get"], content_negotiation_class=FileFormatParam)
+    @action(
+        detail=True, methods=["get"], content_negotiation_class=FileFormatParam, filter_backends=[]
+    )
     def export(self, request, pk=None):
         run = self.get_object()
         if run.is_simulation or run.status not in (RunStatus.APPROVED, RunStatus.PAID):

@@ -202,6 +202,9 @@ def test_an_adjustment_reads_back_with_its_line_through_the_api(make_user, run):
     assert {k: made.json()[k] for k in expected} == expected
     listed = api.get(f"/api/v1/bonus-adjustments/?run={run.pk}").json()["results"]
     assert [a["line"] for a in listed] == [line.pk]
+    # The run list's filters do not apply to one run's lines.
+    lines = api.get(f"/api/v1/bonus-runs/{run.pk}/lines/?status=draft&period=banana")
+    assert (lines.status_code, lines.json()["count"]) == (200, 1)
 
 
 @pytest.mark.parametrize("role", [roles.DATA_STEWARD, roles.PROJECT_OWNER, roles.EXECUTIVE])

@@ -75,6 +75,15 @@ def test_bad_input_is_a_400_naming_field_and_rule(catalog, cs_api, field, value,
     assert not Feedback.objects.exists()
 
 
+def test_a_second_item_with_the_same_source_reference_is_refused_on_it(catalog, cs_api):
+    row = {"channel": "web", "received_at": "2026-11-16T09:30:00Z", "text": "late",
+           "source_system": "shop", "source_ref": "R-1"}  # fmt: skip
+    assert cs_api.post(URL, row, format="json").status_code == 201
+    again = cs_api.post(URL, {**row, "text": "again"}, format="json")
+    assert again.status_code == 400
+    assert (again.json()["field"], again.json()["code"]) == ("source_ref", "duplicate")
+
+
 def test_bad_filters_are_400(catalog, cs_api):
     response = cs_api.get(f"{URL}?channel=fax")
     assert response.status_code == 400

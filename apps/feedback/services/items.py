@@ -81,7 +81,25 @@ def feedback_create(**fields: Any) -> Feedback:
     feedback = Feedback(**{k: v for k, v in fields.items() if k in CREATE_FIELDS})
     if feedback.category_id and feedback.department_id is None:
         feedback.department_id = feedback.category.department_id
+    _check_source_ref(feedback)
     return validate_and_save(feedback)
+
+
+def _check_source_ref(feedback: Feedback) -> None:
+    """One item per source reference, refused on the reference (the unique constraint's error
+    names no field)."""
+    if feedback.source_ref and (
+        Feedback.objects.filter(
+            source_system=feedback.source_system, source_ref=feedback.source_ref
+        )
+        .exclude(pk=feedback.pk)
+        .exists()
+    ):
+        raise ApplicationError(
+            _("This source already delivered an item with this reference."),
+            field="source_ref",
+            code="duplicate",
+        )
 
 
 @transaction.atomic
@@ -93,6 +111,7 @@ def feedback_update(*, feedback: Feedback, data: dict[str, Any]) -> Feedback:
             code="read_only",
         )
     apply_changes(instance=feedback, fields=EDITABLE_FIELDS, data=data)
+    _check_source_ref(feedback)
     return validate_and_save(feedback)
 
 
