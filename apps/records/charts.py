@@ -25,7 +25,7 @@ def stage_bars_svg(
     bar length is the share of the late orders whose delay was spent in that stage."""
     row, label_w, pad = 22, 190, 6
     height = pad * 2 + row * max(len(bars), 1)
-    scale = (width - label_w - 70) / max(total_late, 1)
+    scale = (width - label_w - 100) / max(total_late, 1)  # room for "1234 (100.0%)" after
     parts = [
         f'<svg class="cx-late-tree" role="img" width="{width}" height="{height}" '
         f'viewBox="0 0 {width} {height}"><title>{_escape(title)}</title>'

@@ -464,8 +464,10 @@ def late_tree(
 
 
 def loaded_periods_of_shipments() -> list[str]:
-    """Months that have shipments (by promised date), newest first — the chart's choices."""
+    """Months that have shipments counted by the delivery KPIs (by promised date, cancelled
+    ones left out), newest first — the chart's choices; the first is its default."""
     months = defaultdict(int)
-    for day in Shipment.objects.dates("promised_on", "month", order="DESC")[:36]:
+    counted = Shipment.objects.exclude(status=ShipmentStatus.CANCELLED)
+    for day in counted.dates("promised_on", "month", order="DESC")[:36]:
         months[Period.for_date(day, "month").key] += 1
     return list(months)

@@ -97,6 +97,16 @@ def test_record_lists_link_to_the_upload_and_the_late_tree(catalog, steward_clie
     assert "March 10, 2026" in detail  # the local date the KPIs compare
 
 
+def test_the_late_tree_opens_on_the_latest_month_with_orders_it_counts(catalog, steward_client):
+    shipments(
+        shipment("2026-03-10", "2026-03-12"),
+        shipment("2026-04-10", status="cancelled"),  # April: only a cancelled order
+    )
+    page = steward_client.get("/admin/records/late-tree/").content.decode()
+    assert "1 late of 1 order" in page
+    assert 'value="2026-03"' in page
+
+
 def test_late_tree_chart(catalog, steward_client):
     shipments(shipment("2026-03-10", "2026-03-12"), shipment("2026-03-10", "2026-03-09"))
     page = steward_client.get("/admin/records/late-tree/?period=2026-03").content.decode()
