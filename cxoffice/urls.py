@@ -11,3 +11,8 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
 ]
+
+handler400 = "cxoffice.error_views.bad_request"
+handler403 = "cxoffice.error_views.permission_denied"
+handler404 = "cxoffice.error_views.page_not_found"
+handler500 = "cxoffice.error_views.server_error"

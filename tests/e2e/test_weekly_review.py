@@ -89,7 +89,7 @@ def test_a_cs_lead_triages_three_items_and_finds_them_in_the_weekly_review(
     expect(verbatims).to_have_count(3)
     expect(verbatims.nth(0)).to_contain_text("Parcel a week late")
     expect(verbatims.nth(1)).to_contain_text("black shoes")
-    expect(verbatims.nth(1)).to_contain_text("wrong_item → WH")
+    expect(verbatims.nth(1)).to_contain_text("Wrong item → WH")
     expect(verbatims.nth(2)).to_contain_text("The courier came a day after")
     expect(page.locator("#voc-verbatims")).not_to_contain_text("the week before")
     # Every section is there, in the review's order, and the page can be printed.
