@@ -238,7 +238,10 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
-LOGIN_URL = "admin:login"
+# The self-service login (employees, who are not admin staff); the admin has its own.
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "my-statement"
+LOGOUT_REDIRECT_URL = "login"
 
 LOGGING = {
     "version": 1,

@@ -25,7 +25,7 @@ from apps.kpis.selectors import Holder, ResultBook, result_book
 from apps.targets.models import Target
 from apps.targets.selectors import TargetBook
 
-from .models import Component, Enrollment, Gate, Line, Plan, Run
+from .models import Component, Enrollment, Gate, Line, Plan, Run, RunStatus
 
 
 class EmployeeRow(NamedTuple):
@@ -163,3 +163,12 @@ def run_list() -> QuerySet[Run]:
 
 def line_list() -> QuerySet[Line]:
     return Line.objects.select_related("run", "run__plan", "employee", "department")
+
+
+def statement_lines(user) -> QuerySet[Line]:
+    """The signed-in person's own bonus lines of approved and paid runs — nobody else's."""
+    return line_list().filter(
+        employee__user=user,
+        run__is_simulation=False,
+        run__status__in=[RunStatus.APPROVED, RunStatus.PAID],
+    )
