@@ -262,6 +262,13 @@ class RunAdmin(admin.ModelAdmin):
         # A run changes only through its actions; its page is a read-out.
         return False if obj is not None else super().has_change_permission(request, obj)
 
+    # Offered only to who may use them (the service checks again).
+    def has_approve_permission(self, request, obj=None):
+        return request.user.has_perm("bonuses.approve_run")
+
+    def has_pay_permission(self, request, obj=None):
+        return request.user.has_perm("bonuses.pay_run")
+
     def has_delete_permission(self, request, obj=None):
         closed = obj is not None and obj.status in (RunStatus.APPROVED, RunStatus.PAID)
         return not closed and super().has_delete_permission(request, obj)
@@ -326,14 +333,14 @@ class RunAdmin(admin.ModelAdmin):
 
         self._each(request, queryset, start, gettext("Calculation of %(run)s started."))
 
-    @admin.action(description=_("Approve the selected runs"), permissions=["view"])
+    @admin.action(description=_("Approve the selected runs"), permissions=["approve"])
     def approve(self, request, queryset):
         self._each(
             request, queryset, lambda run: services.run_approve(run=run, user=request.user),
             gettext("%(run)s approved."),
         )  # fmt: skip
 
-    @admin.action(description=_("Mark the selected runs paid"), permissions=["view"])
+    @admin.action(description=_("Mark the selected runs paid"), permissions=["pay"])
     def mark_paid(self, request, queryset):
         self._each(
             request, queryset, lambda run: services.run_mark_paid(run=run, user=request.user),

@@ -242,3 +242,14 @@ def test_run_and_enrollment_forms_show_refusals_instead_of_failing(client, make_
     lines_url = f"/admin/bonuses/line/?run__id__exact={run.pk}"
     assert f'href="{lines_url}"' in detail
     assert client.get(lines_url).status_code == 200
+
+
+def test_run_actions_are_offered_to_who_may_use_them(client, make_user, run):
+    def offered(role):
+        client.force_login(make_user(role))
+        page = client.get("/admin/bonuses/run/").content.decode()
+        return {a for a in ("calculate", "approve", "mark_paid") if f'value="{a}"' in page}
+
+    # HR calculates and marks paid; the approver approves (four eyes), nothing else.
+    assert offered(roles.HR) == {"calculate", "mark_paid"}
+    assert offered(roles.HR_APPROVER) == {"approve"}
