@@ -44,6 +44,9 @@ def test_unknown_column_is_refused_naming_it(tmp_path):
         ("", "source_record_id", "missing_column", "which every record needs"),
         ("source_system;source_record_id;ordered_at;promised_at\nt;1;2026-03-01;2026-03-05\n",
          None, "not_comma_separated", "other than commas"),
+        ("source_system,source_record_id,ordered_at,promised_at,promised_at\n"
+         "t,1,2026-03-01,2026-03-05,2026-04-20\n", "promised_at", "repeated_column",
+         "appears more than once"),
     ],
 )  # fmt: skip
 def test_a_file_without_the_required_columns_is_refused_at_the_header(

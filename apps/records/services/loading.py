@@ -185,6 +185,15 @@ class Mapper:
         self.columns: dict[str, str] | None = None  # None: the row is keyed by field already
         self.value_maps: dict = {}
         self.constants: dict = {}
+        read = set(mapping.columns) if mapping is not None else set(known)
+        repeated = sorted({c for c in header if c in read and header.count(c) > 1})
+        if repeated and table.strict_header:
+            raise ApplicationError(
+                _("The column “%(column)s” appears more than once in the header.")
+                % {"column": repeated[0]},
+                field=repeated[0],
+                code="repeated_column",
+            )
         if mapping is None:
             unknown = [c for c in header if c and c not in known] if table.strict_header else []
             if unknown and len(header) == 1 and any(s in unknown[0] for s in ";\t|"):
