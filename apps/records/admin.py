@@ -22,12 +22,15 @@ from .models import (
     Warehouse,
 )
 
+TOOLS = "admin/records/change_list_with_tools.html"
+
 
 class _ReadOnlyRecordAdmin(admin.ModelAdmin):
     """Records are written only by the loader; an administrator may delete."""
 
     list_per_page = 100
     show_full_result_count = False  # counting millions of rows on every page is slow
+    change_list_template = TOOLS  # links to the upload and the late-delivery tree
 
     def has_add_permission(self, request):
         return False
@@ -122,6 +125,7 @@ class LoadJobAdmin(admin.ModelAdmin):
     ]
     list_filter = ["status", "kind", "door"]
     list_select_related = ["created_by", "mapping"]
+    change_list_template = TOOLS
     change_form_template = "admin/records/loadjob/change_form.html"
     readonly_fields = [
         "kind",

@@ -86,9 +86,17 @@ def status_label(status: str, row=None) -> str:
     }.get(status, status)
 
 
-@register.filter
-def project_status_label(status: str) -> str:
-    return str(dict(ProjectStatus.choices).get(status, status))
+def _choice_label(choices):
+    """A filter showing a stored choice (a code in the snapshot) as its translated label."""
+    labels = dict(choices)
+    return lambda value: str(labels.get(value, value))
+
+
+register.filter("project_status_label", _choice_label(ProjectStatus.choices))
+register.filter("action_status_label", _choice_label(ActionStatus.choices))
+register.filter("feedback_status_label", _choice_label(FeedbackStatus.choices))
+register.filter("severity_label", _choice_label(Severity.choices))
+register.filter("channel_label", _choice_label(Channel.choices))
 
 
 @register.filter
@@ -100,26 +108,6 @@ def impact_label(status: str) -> str:
         "worse": _("worse"),
         "unknown": _("not measured yet"),
     }.get(status, status)
-
-
-@register.filter
-def action_status_label(status: str) -> str:
-    return str(dict(ActionStatus.choices).get(status, status))
-
-
-@register.filter
-def feedback_status_label(status: str) -> str:
-    return str(dict(FeedbackStatus.choices).get(status, status))
-
-
-@register.filter
-def severity_label(severity: str) -> str:
-    return str(dict(Severity.choices).get(severity, severity))
-
-
-@register.filter
-def channel_label(channel: str) -> str:
-    return str(dict(Channel.choices).get(channel, channel))
 
 
 @register.simple_tag(takes_context=True)
