@@ -163,3 +163,16 @@ def test_changing_the_numerator_derives_the_value_again(steward_client, ops):
     assert response.status_code == 302, response.content.decode()[:2000]
     result.refresh_from_db()
     assert (result.numerator, result.value) == (91, 91)
+
+
+def test_the_import_and_export_pages_speak_traditional_chinese(admin_client):
+    """django-import-export has no zh-Hant catalog; cxoffice's carries its texts."""
+    page = admin_client.get(
+        "/admin/kpis/kpiresult/import/", HTTP_ACCEPT_LANGUAGE="zh-hant"
+    ).content.decode()
+    assert "匯入檔案" in page
+    assert "此次將匯入以下欄位：" in page
+    export = admin_client.get(
+        "/admin/kpis/kpiresult/export/", HTTP_ACCEPT_LANGUAGE="zh-hant"
+    ).content.decode()
+    assert "此次將匯出以下欄位：" in export
