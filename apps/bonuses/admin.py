@@ -1,7 +1,7 @@
 """HR's workplace: plans with components and gates, enrollments, runs and their lines."""
 
 from collections import defaultdict
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from celery.result import AsyncResult
 from django import forms
@@ -10,7 +10,7 @@ from django.contrib import admin, messages
 from django.db.models import Count, Sum
 from django.http import HttpResponse
 from django.urls import reverse
-from django.utils.html import format_html_join
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from import_export import fields, resources
@@ -21,6 +21,7 @@ from import_export.widgets import ForeignKeyWidget
 from apps.departments.models import Employee
 from cxoffice.admin_tools import ServiceCheckedForm, adopt
 from cxoffice.errors import ApplicationError
+from cxoffice.numbers import plain
 
 from . import exports, services
 from .calculations import render
@@ -411,17 +412,47 @@ def _histogram(factors: list[Decimal]) -> list[dict]:
 
 @admin.register(Line)
 class LineAdmin(admin.ModelAdmin):
-    list_display = ["employee", "run", "department", "eligible_days", "factor", "amount",
+    list_display = ["employee", "run", "department", "eligible_days", "payout_factor", "amount",
                     "adjustments_total"]  # fmt: skip
     list_filter = ["run", "department", "capped"]
     search_fields = ["employee__employee_number", "employee__full_name"]
     list_select_related = ["employee", "run", "run__plan", "department"]
     readonly_fields = [
         "run", "employee", "department", "target_amount", "eligible_days", "period_days",
-        "proration", "factor", "gate_multiplier", "capped", "adjustments_total", "amount",
-        "statement", "flags", "components",
+        "proration", "payout_factor", "gate_multiplier", "capped", "adjustments_total", "amount",
+        "statement", "flags", "components_table",
     ]  # fmt: skip
     fields = readonly_fields
+
+    @admin.display(description=_("payout factor"), ordering="factor")
+    def payout_factor(self, obj):
+        return _percent(obj.factor * 100)
+
+    @admin.display(description=_("components"))
+    def components_table(self, obj):
+        """The stored components as a table (what each KPI paid), rounded for reading only."""
+        head = [_("KPI"), _("holder"), _("days"), _("actual"), _("threshold · target · stretch"),
+                _("payout"), _("weight"), _("amount")]  # fmt: skip
+        rows = [
+            (
+                c.get("kpi"),
+                c.get("department") or _("company"),
+                c.get("days"),
+                _rounded(c.get("actual")),
+                " · ".join(_rounded(c.get(k)) for k in ("threshold", "target", "stretch")),
+                _percent(c.get("payout_percent")),
+                _percent(c.get("weight")),
+                c.get("amount"),
+            )
+            for c in obj.components or []
+        ]
+        return format_html(
+            '<table class="cx-components"><thead><tr>{}</tr></thead><tbody>{}</tbody></table>',
+            format_html_join("", "<th>{}</th>", ((h,) for h in head)),
+            format_html_join(
+                "", "<tr>" + "<td>{}</td>" * len(head) + "</tr>", (tuple(r) for r in rows)
+            ),
+        )
 
     def has_add_permission(self, request):
         return False
@@ -432,6 +463,17 @@ class LineAdmin(admin.ModelAdmin):
     @admin.display(description=_("explanation"))
     def statement(self, obj):
         return format_html_join("\n", "<p>{}</p>", ((text,) for text in render(obj.explanation)))
+
+
+def _rounded(value) -> str:
+    """A stored decimal to at most 2 places, for reading (the line keeps every digit)."""
+    if value in (None, ""):
+        return "—"
+    return plain(Decimal(str(value)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
+
+
+def _percent(value) -> str:
+    return "—" if value in (None, "") else f"{_rounded(value)}%"
 
 
 class AdjustmentForm(ServiceCheckedForm):

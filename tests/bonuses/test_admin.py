@@ -253,3 +253,16 @@ def test_run_actions_are_offered_to_who_may_use_them(client, make_user, run):
     # HR calculates and marks paid; the approver approves (four eyes), nothing else.
     assert offered(roles.HR) == {"calculate", "mark_paid"}
     assert offered(roles.HR_APPROVER) == {"approve"}
+
+
+def test_a_line_reads_as_a_table_not_raw_json(client, make_user, run):
+    services.run_calculate(run=run, user=make_user(roles.HR))
+    line = run.lines.get()
+    client.force_login(make_user(roles.HR))
+    page = client.get(f"/admin/bonuses/line/{line.pk}/change/").content.decode()
+    assert '<table class="cx-components">' in page
+    assert "<td>service.csat</td>" in page
+    assert "payout_percent" not in page  # no raw JSON
+    assert f"{(line.factor * 100).quantize(D('0.01')).normalize():f}%" in page
+    listed = client.get("/admin/bonuses/line/").content.decode()
+    assert str(line.factor) not in listed  # the list shows the factor as a percentage
