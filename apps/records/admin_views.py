@@ -9,6 +9,7 @@ from pathlib import Path
 from django import forms
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
+from django.core.validators import FileExtensionValidator
 from django.db import transaction
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -47,6 +48,15 @@ class UploadForm(forms.Form):
     file = forms.FileField(
         label=gettext_lazy("file"),
         help_text=gettext_lazy("CSV (UTF-8) or XLSX; the first row names the columns."),
+        validators=[
+            FileExtensionValidator(
+                ["csv", "txt", "xlsx"],
+                message=gettext_lazy(
+                    "Upload a CSV or XLSX file (“%(extension)s” files are not read)."
+                ),
+            )
+        ],
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,.txt,.xlsx"}),
     )
     mapping = forms.ModelChoiceField(
         label=gettext_lazy("column mapping"),

@@ -65,6 +65,14 @@ def test_mapping_of_another_kind_is_refused_on_the_form(catalog, steward_client)
     assert not LoadJob.objects.exists()
 
 
+def test_a_file_that_is_not_csv_or_xlsx_is_refused_on_the_form(catalog, steward_client):
+    upload = SimpleUploadedFile("loader.py", b"import csv\n", content_type="text/x-python")
+    response = steward_client.post("/admin/records/upload/", {"kind": "shipments", "file": upload})
+    assert response.status_code == 200
+    assert "Upload a CSV or XLSX file (“py” files are not read)." in response.content.decode()
+    assert not LoadJob.objects.exists()
+
+
 def test_employees_cannot_upload(client, make_user):
     client.force_login(make_user(roles.EMPLOYEE))
     assert client.get("/admin/records/upload/").status_code == 403
