@@ -27,7 +27,6 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection
-from django.test import utils as test_utils
 from django.utils import timezone
 
 from apps.bonuses.models import Enrollment, Line, Plan, Run
@@ -40,6 +39,7 @@ from apps.kpis.periods import Period, PeriodType
 from apps.kpis.services import kpi_create, kpi_results_bulk_upsert
 from apps.targets.services import target_create
 from cxoffice.batch import gc_paused
+from cxoffice.benchmarks import throwaway_database
 
 BATCH_SIZE = 2000  # as run_calculate's bulk_create (apps/bonuses/services/runs.py)
 LINE_INSERT = 'INSERT INTO "bonuses_line"'
@@ -174,21 +174,8 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         if min(options["employees"], options["departments"], options["repeat"]) < 1:
             raise CommandError("--employees, --departments and --repeat must be at least 1.")
-        settings_dict = connection.settings_dict
-        test_settings = settings_dict.setdefault("TEST", {})
-        if connection.vendor != "sqlite" and not test_settings.get("NAME"):
-            test_settings["NAME"] = f"test_{settings_dict['NAME']}_bench"
-        test_utils.setup_test_environment()
-        try:
-            old_config = test_utils.setup_databases(
-                verbosity=0, interactive=False, keepdb=False, serialized_aliases=set()
-            )
-            try:
-                self.bench(options["employees"], options["departments"], options["repeat"])
-            finally:
-                test_utils.teardown_databases(old_config, verbosity=0, keepdb=False)
-        finally:
-            test_utils.teardown_test_environment()
+        with throwaway_database():
+            self.bench(options["employees"], options["departments"], options["repeat"])
 
     def calculate(self, run: Run, user: Any) -> tuple[float, int, int]:
         """One calculation: seconds, queries, line INSERT batches."""

@@ -24,13 +24,13 @@ import time
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
-from django.test import utils as test_utils
 
 from apps.departments.models import Department
 from apps.kpis.periods import Period
 from apps.records import selectors, services
 from apps.records.models import WAREHOUSE_STAGES, Shipment, Stage
 from apps.records.selectors import DeliveryCounts
+from cxoffice.benchmarks import throwaway_database
 
 HEADER = [
     "source_system",
@@ -163,22 +163,8 @@ class Command(BaseCommand):
             raise CommandError("The benchmarks run on PostgreSQL (DATABASE_URL=postgres://…).")
         if min(options["rows"], options["departments"]) < 1:
             raise CommandError("--rows and --departments must be at least 1.")
-        # As bench_bonus: a throwaway test database (test_<name>_bench), never the configured one.
-        settings_dict = connection.settings_dict
-        test_settings = settings_dict.setdefault("TEST", {})
-        if not test_settings.get("NAME"):
-            test_settings["NAME"] = f"test_{settings_dict['NAME']}_bench"
-        test_utils.setup_test_environment()
-        try:
-            old_config = test_utils.setup_databases(
-                verbosity=0, interactive=False, keepdb=False, serialized_aliases=set()
-            )
-            try:
-                self.bench(options)
-            finally:
-                test_utils.teardown_databases(old_config, verbosity=0, keepdb=False)
-        finally:
-            test_utils.teardown_test_environment()
+        with throwaway_database():  # test_<name>_bench, never the configured database
+            self.bench(options)
 
     def bench(self, options) -> None:
         rows, count = options["rows"], options["departments"]

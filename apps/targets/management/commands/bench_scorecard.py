@@ -28,10 +28,6 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection, transaction
 from django.test.utils import (
     CaptureQueriesContext,
-    setup_databases,
-    setup_test_environment,
-    teardown_databases,
-    teardown_test_environment,
 )
 from django.utils import timezone
 from rest_framework.test import APIClient
@@ -43,6 +39,7 @@ from apps.kpis.periods import Period, PeriodType
 from apps.kpis.services import kpi_create, kpi_results_bulk_upsert
 from apps.targets.selectors import ScorecardRow, scorecard
 from apps.targets.services import target_create
+from cxoffice.benchmarks import throwaway_database
 
 GROUP_SIZE = 5  # leaf departments per group; KPIs per KPI tree
 LEVELS = {  # threshold, target, stretch, benchmark (percent)
@@ -96,24 +93,10 @@ class Command(BaseCommand):
         self.repeat: int = options["repeat"]
         self.rng = random.Random(2026)
         keepdb = options["keepdb"]
-        settings_dict = connection.settings_dict
-        test_settings = settings_dict.setdefault("TEST", {})
-        if connection.vendor != "sqlite" and not test_settings.get("NAME"):
-            test_settings["NAME"] = f"test_{settings_dict['NAME']}_bench"
-        setup_test_environment()
-        try:
-            old_config = setup_databases(
-                verbosity=0, interactive=False, keepdb=keepdb, serialized_aliases=set()
-            )
-            try:
-                with transaction.atomic() if keepdb else nullcontext():
-                    self.bench(options)
-                    if keepdb:
-                        transaction.set_rollback(True)
-            finally:
-                teardown_databases(old_config, verbosity=0, keepdb=keepdb)
-        finally:
-            teardown_test_environment()
+        with throwaway_database(keepdb=keepdb), transaction.atomic() if keepdb else nullcontext():
+            self.bench(options)
+            if keepdb:
+                transaction.set_rollback(True)
 
     # -- the data set -------------------------------------------------------------------------
 
