@@ -151,6 +151,14 @@ class Untranslatable(Exception):
     """The mapping or file needs the Python path."""
 
 
+class _Refused(Exception):
+    """A refused file's result, leaving the savepoint of its writes."""
+
+    def __init__(self, result) -> None:
+        super().__init__()
+        self.result = result
+
+
 class _Plan:
     """The SQL of one load: which staging column feeds each field, and how it is checked and
     converted."""
@@ -358,6 +366,7 @@ class FastLoad:
         self.kind = RecordKind(kind)
         self.path = path
         self.mapper = mapper
+        self.mapping = mapping
         self.parser = parser
         self.load_job_id = load_job_id
         self.plan = _Plan(kind, header, mapping, parser.vouched_refs, parser.specs)
@@ -822,9 +831,24 @@ class FastLoad:
     def run(self, *, skip_bad_rows: bool, progress: Callable[[int, int], None] | None):
         """(read, rejected, errors, created, updated); created and updated are None when the
         file is refused (errors and not ``skip_bad_rows``): nothing was written then."""
+        from .arrow_load import ArrowFirstLoad
+
         django_cursor = connection.cursor()
         cursor = django_cursor.cursor  # psycopg 3's own cursor
         try:
+            # The first large load of an empty table: read in columns and copied straight in.
+            try:
+                with transaction.atomic():
+                    result = ArrowFirstLoad(self).run(
+                        cursor, skip_bad_rows=skip_bad_rows, progress=progress
+                    )
+                    if result[3] is None:  # refused: nothing of it is kept
+                        raise _Refused(result)
+                    return result
+            except _Refused as refused:
+                return refused.result
+            except Untranslatable:
+                pass
             # Untranslatable at any step leaves nothing behind (tables, settings) for the
             # Python path, which then reads the file from the start.
             with transaction.atomic():
