@@ -24,6 +24,7 @@ from cxoffice.errors import ApplicationError
 
 from .models import (
     SCORE_RANGES,
+    STUCK_AFTER,
     Carrier,
     CesScale,
     RecordKind,
@@ -465,18 +466,7 @@ class RowParser:
         stuck = ""
         if delivered is None and status != ShipmentStatus.CANCELLED:
             stuck = next(
-                (
-                    stage
-                    for name, stage in (
-                        ("shipped_at", Stage.CARRIER),
-                        ("packed_at", Stage.DISPATCH),
-                        ("sorted_at", Stage.PACKING),
-                        ("picked_at", Stage.SORTING),
-                        ("warehouse_received_at", Stage.PICKING),
-                        ("paid_at", Stage.ORDER_PROCESSING),
-                    )
-                    if t[name] is not None
-                ),
+                (stage for name, stage in STUCK_AFTER if t[name] is not None),
                 Stage.PAYMENT_CONFIRMATION,
             )
         return (

@@ -70,6 +70,15 @@ class Stage(models.TextChoices):
 
 
 WAREHOUSE_STAGES = (Stage.PICKING, Stage.SORTING, Stage.PACKING, Stage.DISPATCH)
+# Where an order not yet delivered waits: the stage after the last of its times that is known.
+STUCK_AFTER = (
+    ("shipped_at", Stage.CARRIER),
+    ("packed_at", Stage.DISPATCH),
+    ("sorted_at", Stage.PACKING),
+    ("picked_at", Stage.SORTING),
+    ("warehouse_received_at", Stage.PICKING),
+    ("paid_at", Stage.ORDER_PROCESSING),
+)
 
 
 class _Coded(models.Model):

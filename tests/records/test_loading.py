@@ -236,3 +236,32 @@ def test_stage_durations_are_elapsed_time_across_a_daylight_saving_change(catalo
     path = write(tmp_path, f"{header}\n{row}\n")
     load_file(path, mapping=RecordMapping.objects.get(name="olist-orders"), fast_path=False)
     assert Shipment.objects.get(source_record_id="dst").payment_seconds == 3600
+
+
+def test_a_department_or_warehouse_that_records_name_cannot_be_deleted(catalog, tmp_path):
+    """The references are Django's to protect (no database constraint checks them): deleting
+    what records name is refused; deleting a load keeps its records, without the link."""
+    from django.db.models import ProtectedError
+
+    from apps.departments.models import Department
+    from apps.records.models import Warehouse
+
+    warehouse = Warehouse.objects.create(code="W1", name="Main")
+    path = write(
+        tmp_path,
+        "source_system,source_record_id,department,warehouse,ordered_at,promised_at\n"
+        "t,1,CS,W1,2026-03-01T10:00,2026-03-05\n",
+    )
+    job = services.load_job_start(kind="shipments", door="command", file_name="f.csv")
+    services.records_load(kind="shipments", table=services.open_table(path), load_job_id=job.pk)
+    with pytest.raises(ProtectedError):
+        Department.objects.get(code="CS").delete()
+    with pytest.raises(ProtectedError):
+        warehouse.delete()
+    job.delete()
+    shipment = Shipment.objects.get()
+    assert (shipment.department.code, shipment.warehouse_id, shipment.load_job_id) == (
+        "CS",
+        warehouse.pk,
+        None,
+    )

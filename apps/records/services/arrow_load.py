@@ -31,7 +31,7 @@ from psycopg import sql
 from cxoffice.errors import ApplicationError, RowError
 
 from ..fields import BOOL, CHOICE, COLUMNS, DATETIME, FALSE, INT, MODELS, REF, TEXT, TRUE
-from ..models import SCORE_RANGES, RecordKind, ShipmentStatus, Stage
+from ..models import SCORE_RANGES, STUCK_AFTER, RecordKind, ShipmentStatus, Stage
 from .fast_load import (
     _CSV_DOUBT,
     _ISO,
@@ -59,14 +59,6 @@ AHEAD = 4  # blocks read ahead of the rows taken
 BLOCK = 1 << 22  # bytes
 SCAN = 1 << 22
 MICRO = 1_000_000
-STUCK = (
-    ("shipped_at", Stage.CARRIER),
-    ("packed_at", Stage.DISPATCH),
-    ("sorted_at", Stage.PACKING),
-    ("picked_at", Stage.SORTING),
-    ("warehouse_received_at", Stage.PICKING),
-    ("paid_at", Stage.ORDER_PROCESSING),
-)
 
 
 def available() -> bool:
@@ -471,7 +463,7 @@ class ArrowFirstLoad:
             )
             t["carrier_seconds"] = seconds(t["shipped_at"], t["delivered_at"])
             stuck = pa.repeat(pa.scalar(Stage.PAYMENT_CONFIRMATION.value), n)
-            for name, stage in reversed(STUCK):
+            for name, stage in reversed(STUCK_AFTER):
                 stuck = pc.if_else(pc.is_valid(t[name]), stage.value, stuck)
             done = pc.or_(delivered, pc.equal(t["status"], ShipmentStatus.CANCELLED.value))
             t["stuck_stage"] = pc.if_else(done, "", stuck)

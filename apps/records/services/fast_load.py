@@ -54,7 +54,14 @@ from ..fields import (
     TRUE,
     RowParser,
 )
-from ..models import SCORE_RANGES, RecordKind, RecordMapping, ShipmentStatus, Stage
+from ..models import (
+    SCORE_RANGES,
+    STUCK_AFTER,
+    RecordKind,
+    RecordMapping,
+    ShipmentStatus,
+    Stage,
+)
 
 TYPED = "records_typed"
 CHUNK = 1 << 20
@@ -470,15 +477,7 @@ class FastLoad:
                 carrier_seconds=s("v.shipped_at", "v.delivered_at"),
             )
             stuck = " ".join(
-                f"WHEN v.{name} IS NOT NULL THEN '{stage}'"
-                for name, stage in (
-                    ("shipped_at", Stage.CARRIER),
-                    ("packed_at", Stage.DISPATCH),
-                    ("sorted_at", Stage.PACKING),
-                    ("picked_at", Stage.SORTING),
-                    ("warehouse_received_at", Stage.PICKING),
-                    ("paid_at", Stage.ORDER_PROCESSING),
-                )
+                f"WHEN v.{name} IS NOT NULL THEN '{stage}'" for name, stage in STUCK_AFTER
             )
             outer["stuck_stage"] = (
                 f"CASE WHEN v.delivered_at IS NOT NULL OR ({outer['status']}) = "

@@ -188,8 +188,8 @@ class Command(BaseCommand):
             seconds, report = self._load(more, options["row_by_row"])
             self.stdout.write(
                 f"    a second file of {rows:,} new records into the table holding the first: "
-                f"{seconds:.2f}s (created {report.created:,}; the table keeps its indexes, "
-                f"upserts and checks foreign keys row by row)"
+                f"{seconds:.2f}s (created {report.created:,}; the table keeps its indexes "
+                f"and upserts)"
             )
         finally:
             shutil.rmtree(folder, ignore_errors=True)
