@@ -400,10 +400,18 @@ def test_a_large_first_load_rebuilds_the_indexes_and_constraints_as_they_were(
     assert after == shape  # same names, same definitions (unique key, indexes, foreign keys)
     assert {"shipment_source_unique", "shipment_dept_promised"} <= set(after)
     rebuilt = {name for name in shape if ids[name] != after_ids[name]}
-    assert rebuilt == {"shipment_source_unique", "shipment_dept_promised", "shipment_promised"}
-    # (the primary key and the checks stay in place; references are the loader's to check,
-    # not foreign key constraints that would check a million rows one by one)
+    assert rebuilt == {
+        "records_shipment_pkey",  # its index too, once (no foreign key refers to it)
+        "shipment_source_unique",
+        "shipment_dept_promised",
+        "shipment_promised",
+    }
+    # (the checks stay in place; references are the loader's to check, not foreign key
+    # constraints that would check a million rows one by one)
     assert not [d for d in shape.values() if d.startswith("FOREIGN KEY")]
+    # The ids follow the sequence, which has moved past them: the next record gets a new one.
+    ids_given = sorted(MODELS["shipments"].objects.values_list("pk", flat=True))
+    assert ids_given == list(range(ids_given[0], ids_given[0] + len(GOOD)))
     # The rebuilt constraints hold: a repeat of a stored record is an update, not a second row.
     again = services.records_load(kind="shipments", table=services.open_table(path))
     assert (again.created, again.updated) == (0, 0)
@@ -411,6 +419,9 @@ def test_a_large_first_load_rebuilds_the_indexes_and_constraints_as_they_were(
     row.pk = None
     with pytest.raises(IntegrityError, match="shipment_source_unique"), transaction.atomic():
         row.save()
+    row.source_record_id = "new"
+    row.save()
+    assert row.pk > ids_given[-1]  # (the refused save above used one number)
 
 
 def test_a_rebuilding_load_that_fails_leaves_the_table_as_it_was(world, tmp_path, settings):

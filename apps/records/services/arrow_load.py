@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import functools
 import io
+import queue
 import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING
@@ -152,6 +153,41 @@ class _Paced(io.RawIOBase):
             super().close()
             self.handle.close()
             self.ready.notify_all()
+
+
+class _Sender:
+    """Sends the encoded blocks from a thread of its own, at most :data:`AHEAD` waiting: the
+    next block is read and converted while the database takes the last (Arrow and the
+    sending both release the GIL)."""
+
+    def __init__(self, copy) -> None:
+        self.copy = copy
+        self.blocks: queue.Queue = queue.Queue(maxsize=AHEAD)
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self.run, name="records-copy", daemon=True)
+
+    def run(self) -> None:
+        while (data := self.blocks.get()) is not None:
+            if self.error is None:
+                try:
+                    self.copy.write(data)
+                except BaseException as error:
+                    self.error = error
+
+    def __call__(self, data: bytes) -> None:
+        if self.error is not None:
+            raise self.error
+        self.blocks.put(data)
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.blocks.put(None)
+        self.thread.join()
+        if self.error is not None and exc[0] is None:
+            raise self.error
 
 
 class ArrowFirstLoad:
@@ -493,15 +529,34 @@ class ArrowFirstLoad:
         if not rebuild:
             raise Untranslatable
         table = MODELS[self.kind]._meta.db_table
+        # The ids are given, not drawn one by one from the sequence: the table is empty and
+        # locked, so the numbers after the sequence's next one are this load's to give; the
+        # sequence is moved past them at the end (a rollback leaves a gap, as any would).
+        pk = MODELS[self.kind]._meta.pk.column
+        cursor.execute("SELECT pg_get_serial_sequence(%s, %s)", [table, pk])
+        (sequence,) = cursor.fetchone()
+        cursor.execute("SELECT nextval(%s)", [sequence])
+        (next_id,) = cursor.fetchone()
+        first_id = next_id
+        names = [pk, *self.columns.names]
+        schema = pa.schema([pa.field(pk, pa.int64()), *self.columns.schema])
         statement = sql.SQL("COPY {} ({}) FROM STDIN (FORMAT binary)").format(
-            sql.Identifier(table), sql.SQL(", ").join(map(sql.Identifier, self.columns.names))
+            sql.Identifier(table), sql.SQL(", ").join(map(sql.Identifier, names))
         )
-        encoder = pgpq.ArrowToPostgresBinaryEncoder(self.columns.schema)
+        encoder = pgpq.ArrowToPostgresBinaryEncoder(schema)
         read = rejected = created = 0
         errors: list[RowError] = []
         load_job_id = self.fast.load_job_id
-        with cursor.copy(statement) as copy:
-            copy.write(encoder.write_header())
+
+        def rows(arrays: list) -> bytes:
+            nonlocal next_id
+            count = len(arrays[0])
+            ids = pa.array(range(next_id, next_id + count), pa.int64())
+            next_id += count
+            return encoder.write_batch(pa.RecordBatch.from_arrays([ids, *arrays], schema=schema))
+
+        with cursor.copy(statement) as copy, _Sender(copy) as send:
+            send(encoder.write_header())
             for batch in self.batches(quoted):
                 n = batch.num_rows
                 empty = None
@@ -527,13 +582,11 @@ class ArrowFirstLoad:
                 writing = skip_bad_rows or not errors
                 if writing and len(suspects) < n:
                     n_good = pc.sum(pc.cast(good, pa.int64())).as_py() or 0
-                    kept = {k: pc.filter(v, good) for k, v in values.items()}
-                    kept_cells = {k: pc.filter(v, good) for k, v in cells.items()}
-                    columns = self.derived(kept, kept_cells, n_good, load_job_id)
-                    out = pa.RecordBatch.from_arrays(
-                        list(columns.values()), schema=self.columns.schema
-                    )
-                    copy.write(encoder.write_batch(out))
+                    if n_good < len(good):
+                        values = {k: pc.filter(v, good) for k, v in values.items()}
+                        cells = {k: pc.filter(v, good) for k, v in cells.items()}
+                    columns = self.derived(values, cells, n_good, load_job_id)
+                    send(rows(list(columns.values())))
                     created += n_good
                 parsed = []
                 for index in suspects:
@@ -557,16 +610,17 @@ class ArrowFirstLoad:
                         pa.array([row[i] for row in parsed], self.columns.types[name])
                         for i, name in enumerate(self.columns.names)
                     ]
-                    out = pa.RecordBatch.from_arrays(arrays, schema=self.columns.schema)
-                    copy.write(encoder.write_batch(out))
+                    send(rows(arrays))
                     created += len(parsed)
                 read += n
                 if progress:
                     progress(min(read, lines), max(lines, 1))
-            copy.write(encoder.finish())
+            send(encoder.finish())
         if errors and not skip_bad_rows:
             return read, rejected, errors, None, None
         try:
+            if next_id > first_id:
+                cursor.execute("SELECT setval(%s, %s)", [sequence, next_id - 1])
             self.fast.rebuild(cursor, rebuild)
         except psycopg.errors.UniqueViolation as error:
             # A record id repeated in the file: the SQL path keeps the first of each.

@@ -634,10 +634,10 @@ class FastLoad:
     # --- 3. the write --------------------------------------------------------------------------
     def take_empty_table(self, cursor, incoming: int) -> list[sql.Composable]:
         """A large load into an empty table (the first load of a history) follows PostgreSQL's
-        advice for populating a database: lock the table, drop its secondary indexes and its
-        unique key, insert, then build each index once — several times faster than
-        maintaining them row by row. Worth it from ``RECORDS_REBUILD_MIN_ROWS`` rows (setting,
-        default 50,000). Foreign keys stay, checked row by row.
+        advice for populating a database: lock the table, drop its secondary indexes, its
+        unique key and its primary key, insert, then build each index once — several times
+        faster than maintaining them row by row. Worth it from ``RECORDS_REBUILD_MIN_ROWS``
+        rows (setting, default 50,000).
 
         Returns the statements that recreate what was dropped, exactly as it was (definitions
         read from the catalog, same names), or [] when the table holds rows or the load is
@@ -673,12 +673,15 @@ class FastLoad:
         cursor.execute(holds_rows)  # a concurrent load may have committed rows meanwhile
         if cursor.fetchone()[0]:
             return []
-        # Foreign keys stay: dropping one locks the referenced table (departments …) against
-        # every reader until the load commits.
+        # The unique keys, and the primary key unless a foreign key refers to it (it would go
+        # too). Record tables have no foreign keys of their own (the loader checks the codes);
+        # any other table's would stay, as dropping one locks the table it refers to.
         cursor.execute(
             "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
-            "WHERE conrelid = %s::regclass AND contype = 'u' ORDER BY conname",
-            [name],
+            "WHERE conrelid = %s::regclass AND (contype = 'u' OR contype = 'p' AND NOT EXISTS "
+            "(SELECT 1 FROM pg_constraint f WHERE f.confrelid = %s::regclass)) "
+            "ORDER BY contype DESC, conname",
+            [name, name],
         )
         constraints = cursor.fetchall()
         cursor.execute(
