@@ -184,6 +184,8 @@ class _Sender:
         return self
 
     def __exit__(self, *exc) -> None:
+        if exc[0] is not None and self.error is None:
+            self.error = exc[1]  # the load stops: what waits is not sent
         self.blocks.put(None)
         self.thread.join()
         if self.error is not None and exc[0] is None:
@@ -555,67 +557,72 @@ class ArrowFirstLoad:
             next_id += count
             return encoder.write_batch(pa.RecordBatch.from_arrays([ids, *arrays], schema=schema))
 
-        with cursor.copy(statement) as copy, _Sender(copy) as send:
-            send(encoder.write_header())
-            for batch in self.batches(quoted):
-                n = batch.num_rows
-                empty = None
-                for column in batch.columns:
-                    mark = pc.equal(column, "")
-                    empty = mark if empty is None else pc.and_(empty, mark)
-                self.refuse_rows_of_spaces(batch, empty)
-                for column in batch.columns:
-                    if (pc.max(pc.utf8_length(column)).as_py() or 0) > FIELD_LIMIT:
-                        raise Untranslatable  # Python's csv refuses the file there
-                if pc.any(empty).as_py():
-                    batch = batch.filter(pc.invert(empty))
+        try:
+            with cursor.copy(statement) as copy, _Sender(copy) as send:
+                send(encoder.write_header())
+                for batch in self.batches(quoted):
                     n = batch.num_rows
-                try:
-                    ok, cells, values = self.convert(batch)
-                    good = self.rules(values, len(cells["source_record_id"]))
-                except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as error:
-                    raise Untranslatable from error  # e.g. a time the zone skips
-                suspects = pc.indices_nonzero(pc.invert(ok)).to_pylist()
-                accepted = pc.indices_nonzero(ok)
-                failed = pc.take(accepted, pc.indices_nonzero(pc.invert(good))).to_pylist()
-                suspects = sorted(suspects + failed)
-                writing = skip_bad_rows or not errors
-                if writing and len(suspects) < n:
-                    n_good = pc.sum(pc.cast(good, pa.int64())).as_py() or 0
-                    if n_good < len(good):
-                        values = {k: pc.filter(v, good) for k, v in values.items()}
-                        cells = {k: pc.filter(v, good) for k, v in cells.items()}
-                    columns = self.derived(values, cells, n_good, load_job_id)
-                    send(rows(list(columns.values())))
-                    created += n_good
-                parsed = []
-                for index in suspects:
-                    line = [batch.column(i)[index].as_py() for i in range(batch.num_columns)]
+                    empty = None
+                    for column in batch.columns:
+                        mark = pc.equal(column, "")
+                        empty = mark if empty is None else pc.and_(empty, mark)
+                    self.refuse_rows_of_spaces(batch, empty)
+                    for column in batch.columns:
+                        if (pc.max(pc.utf8_length(column)).as_py() or 0) > FIELD_LIMIT:
+                            raise Untranslatable  # Python's csv refuses the file there
+                    if pc.any(empty).as_py():
+                        batch = batch.filter(pc.invert(empty))
+                        n = batch.num_rows
                     try:
-                        row = self.fast.mapper(dict(zip(self.header, line, strict=True)))
-                        parsed.append(self.parser.parse(row))
-                    except ApplicationError as error:
-                        rejected += 1
-                        if len(errors) < ERRORS_KEPT:
-                            errors.append(
-                                RowError(
-                                    read + index,
-                                    self.fast.mapper.column(error.field),
-                                    str(error.message),
-                                    error.code,
+                        ok, cells, values = self.convert(batch)
+                        good = self.rules(values, len(cells["source_record_id"]))
+                    except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as error:
+                        raise Untranslatable from error  # e.g. a time the zone skips
+                    suspects = pc.indices_nonzero(pc.invert(ok)).to_pylist()
+                    accepted = pc.indices_nonzero(ok)
+                    failed = pc.take(accepted, pc.indices_nonzero(pc.invert(good))).to_pylist()
+                    suspects = sorted(suspects + failed)
+                    writing = skip_bad_rows or not errors
+                    if writing and len(suspects) < n:
+                        n_good = pc.sum(pc.cast(good, pa.int64())).as_py() or 0
+                        if n_good < len(good):
+                            values = {k: pc.filter(v, good) for k, v in values.items()}
+                            cells = {k: pc.filter(v, good) for k, v in cells.items()}
+                        columns = self.derived(values, cells, n_good, load_job_id)
+                        send(rows(list(columns.values())))
+                        created += n_good
+                    parsed = []
+                    for index in suspects:
+                        line = [batch.column(i)[index].as_py() for i in range(batch.num_columns)]
+                        try:
+                            row = self.fast.mapper(dict(zip(self.header, line, strict=True)))
+                            parsed.append(self.parser.parse(row))
+                        except ApplicationError as error:
+                            rejected += 1
+                            if len(errors) < ERRORS_KEPT:
+                                errors.append(
+                                    RowError(
+                                        read + index,
+                                        self.fast.mapper.column(error.field),
+                                        str(error.message),
+                                        error.code,
+                                    )
                                 )
-                            )
-                if parsed and (skip_bad_rows or not errors):
-                    arrays = [
-                        pa.array([row[i] for row in parsed], self.columns.types[name])
-                        for i, name in enumerate(self.columns.names)
-                    ]
-                    send(rows(arrays))
-                    created += len(parsed)
-                read += n
-                if progress:
-                    progress(min(read, lines), max(lines, 1))
-            send(encoder.finish())
+                    if parsed and (skip_bad_rows or not errors):
+                        arrays = [
+                            pa.array([row[i] for row in parsed], self.columns.types[name])
+                            for i, name in enumerate(self.columns.names)
+                        ]
+                        send(rows(arrays))
+                        created += len(parsed)
+                    read += n
+                    if progress:
+                        progress(min(read, lines), max(lines, 1))
+                send(encoder.finish())
+        except (psycopg.errors.DataError, psycopg.errors.IntegrityError) as error:
+            # A value the database refused after all: the SQL path reads the file again and
+            # names the row (nothing of this attempt is kept).
+            raise Untranslatable from error
         if errors and not skip_bad_rows:
             return read, rejected, errors, None, None
         try:

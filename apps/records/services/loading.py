@@ -10,7 +10,8 @@ with :class:`~apps.records.fields.RowParser`, and writes set-based:
 
 A CSV file on PostgreSQL skips the per-row Python: :mod:`.fast_load` copies the raw bytes into a
 staging table and checks, converts and upserts in SQL, handing only the rows SQL cannot vouch
-for to RowParser — same rules, same stored rows, same report. XLSX files, the bulk API's rows
+for to RowParser — same rules, same stored rows, same report. The first large load of an empty
+table reads the file in columns instead (:mod:`.arrow_load`) and copies it straight in. XLSX files, the bulk API's rows
 and anything the fast path does not translate take the row-by-row path above.
 
 The whole load is one transaction: a refused file, an error or a killed process leaves nothing
@@ -460,6 +461,9 @@ def records_load(
     stored rows, same report); ``fast_path=False`` forces the row-by-row path.
     ``user``: who loads (None: an operator's command or the system); a data steward's rows must
     name departments they steward (else refused like any bad row, ``not_steward``).
+    ``progress(done, total)`` is called while a ``COPY`` is in flight on this thread's
+    database connection: it must not use the database (the task reports to Celery's result
+    backend, the command to the terminal).
     """
     kind = RecordKind(kind)
     mapper = Mapper(kind, table, mapping)
