@@ -11,8 +11,9 @@ with :class:`~apps.records.fields.RowParser`, and writes set-based:
 A CSV file on PostgreSQL skips the per-row Python: :mod:`.fast_load` copies the raw bytes into a
 staging table and checks, converts and upserts in SQL, handing only the rows SQL cannot vouch
 for to RowParser — same rules, same stored rows, same report. The first large load of an empty
-table reads the file in columns instead (:mod:`.arrow_load`) and copies it straight in. XLSX files, the bulk API's rows
-and anything the fast path does not translate take the row-by-row path above.
+table reads the file in columns instead (:mod:`.arrow_load`) and copies it straight in. XLSX
+files, the bulk API's rows and anything the fast path does not translate take the row-by-row
+path above.
 
 The whole load is one transaction: a refused file, an error or a killed process leaves nothing
 half-written; loading the same rows again changes nothing (idempotent on the source's record

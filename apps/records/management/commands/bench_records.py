@@ -1,13 +1,15 @@
 """Benchmarks of the records loader and calculators (PostgreSQL; figures printed, nothing
-asserted): bench_records [--rows N] [--departments 20] [--row-by-row]. Like bench_bonus it
-runs on a throwaway test database (``test_<name>_bench``), created and dropped around it.
+asserted): bench_records [--rows N] [--departments 20] [--repeat 3] [--row-by-row]. Like
+bench_bonus it runs on a throwaway test database (``test_<name>_bench``), created and dropped
+around it.
 
 (a) load N shipment rows from CSV through the loader (its PostgreSQL fast path, or
     ``--row-by-row``) into the empty table, then the same file again (and, after (b), a file
-    of as many new records into the full table), vs ``psql \\copy`` of the
-    same file into a bare table (no keys, indexes or constraints; text columns, and typed
-    ones), and vs the plainest hand-written load: the \\copy plus one INSERT … SELECT of the
-    copied rows into records_shipment as it is, without checks; (b) one month's delivery KPIs
+    of as many new records into the full table), vs ``psql \\copy`` of the same file into a
+    bare table (no keys, indexes or constraints; text columns, and typed ones), and vs the
+    plainest hand-written load: the \\copy plus one INSERT … SELECT of the copied rows into
+    records_shipment as it is, without checks. The first load and both \\copy are timed
+    ``--repeat`` times in turn and their medians compared; (b) one month's delivery KPIs
     for the departments (with the late-delivery tree's counts) vs the single hand-written
     GROUP BY that yields the same counts; (c) the loader's peak memory (max RSS growth) — run
     with two sizes to see it stay flat.
@@ -17,6 +19,7 @@ import csv
 import os
 import resource
 import shutil
+import statistics
 import subprocess
 import tempfile
 import time
@@ -152,6 +155,9 @@ class Command(BaseCommand):
         parser.add_argument("--rows", type=int, default=1_000_000)
         parser.add_argument("--departments", type=int, default=20)
         parser.add_argument(
+            "--repeat", type=int, default=3, help="runs of each load timed (medians compared)"
+        )
+        parser.add_argument(
             "--row-by-row",
             action="store_true",
             help="load through the row-by-row path (RowParser for every row) instead of the "
@@ -161,8 +167,8 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         if connection.vendor != "postgresql":
             raise CommandError("The benchmarks run on PostgreSQL (DATABASE_URL=postgres://…).")
-        if min(options["rows"], options["departments"]) < 1:
-            raise CommandError("--rows and --departments must be at least 1.")
+        if min(options["rows"], options["departments"], options["repeat"]) < 1:
+            raise CommandError("--rows, --departments and --repeat must be at least 1.")
         with throwaway_database():  # test_<name>_bench, never the configured database
             self.bench(options)
 
@@ -180,7 +186,7 @@ class Command(BaseCommand):
                 f"file: {rows:,} rows, {os.path.getsize(path) / 1e6:.1f} MB, "
                 f"written in {time.perf_counter() - started:.1f}s"
             )
-            self.bench_load(path, rows, row_by_row=options["row_by_row"])
+            self.bench_load(path, rows, row_by_row=options["row_by_row"], repeat=options["repeat"])
             self.bench_compute(count)
             # The monthly case: as many new records again, into the table that holds the first.
             more = os.path.join(folder, "more.csv")
@@ -194,29 +200,41 @@ class Command(BaseCommand):
         finally:
             shutil.rmtree(folder, ignore_errors=True)
 
-    def bench_load(self, path: str, rows: int, *, row_by_row: bool) -> None:
+    def bench_load(self, path: str, rows: int, *, row_by_row: bool, repeat: int) -> None:
+        """Each of the three timed in turn, ``repeat`` times, and the medians compared: one
+        run of each varies by a third on a shared machine."""
         text = ", ".join(f"{name} text" for name in HEADER)
         typed = ", ".join(f"{name} {TYPES.get(name, 'text')}" for name in HEADER)
         copy = f"\\copy bench_bare FROM '{path}' CSV HEADER"
-        self._psql(f"CREATE TABLE bench_bare ({typed})")
-        typed_seconds = self._psql(copy)
-        self._psql(f"DROP TABLE bench_bare; CREATE TABLE bench_bare ({text})")
-        text_seconds = self._psql(copy)
-        # The plainest hand-written load: no checks, no repeats, no derived durations; one
-        # INSERT of the copied rows into the table as it is (its keys, indexes, foreign keys).
-        floor_seconds = self._psql(FLOOR)
-        self._psql("DROP TABLE bench_bare; TRUNCATE records_shipment")
-
         # The column reader's libraries (Arrow: about 100 MB of code and tables) are loaded
         # first, so that the growth measured is the load's own.
         from apps.records.services import arrow_load
 
         arrow_load.available()
         rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-        seconds, report = self._load(path, row_by_row)
+        times: dict[str, list[float]] = {"typed": [], "text": [], "load": []}
+        for turn in range(repeat):
+            self._psql(
+                "SET client_min_messages = warning; DROP TABLE IF EXISTS bench_bare; "
+                f"CREATE TABLE bench_bare ({typed})"
+            )
+            times["typed"].append(self._psql(copy))
+            self._psql(f"DROP TABLE bench_bare; CREATE TABLE bench_bare ({text})")
+            times["text"].append(self._psql(copy))
+            if turn == 0:
+                # The plainest hand-written load: no checks, no repeats, no derived durations;
+                # one INSERT of the copied rows into the table as it is (its keys, indexes).
+                floor_seconds = self._psql(FLOOR)
+            self._psql("DROP TABLE bench_bare; TRUNCATE records_shipment")
+            seconds, report = self._load(path, row_by_row)
+            times["load"].append(seconds)
         rss_growth = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - rss_before
-        again_seconds, again = self._load(path, row_by_row)
+        text_seconds, typed_seconds, seconds = (
+            statistics.median(times[k]) for k in ("text", "typed", "load")
+        )
         out = self.stdout.write
+        runs = "; ".join(f"{k} " + ", ".join(f"{t:.2f}" for t in v) for k, v in times.items())
+        out(f"runs (s): {runs} — medians below")
         out(f"psql \\copy into a bare table (no keys, indexes or constraints), text columns: "
             f"{text_seconds:.2f}s; typed columns: {typed_seconds:.2f}s")  # fmt: skip
         out(
@@ -225,6 +243,7 @@ class Command(BaseCommand):
             f"{report.created:,}); ratio {seconds / text_seconds:.2f} to the text \\copy, "
             f"{seconds / typed_seconds:.2f} to the typed one (goal ≤ 2)"
         )
+        again_seconds, again = self._load(path, row_by_row)
         out(
             f"    the same file again (created {again.created}, updated {again.updated}): "
             f"{again_seconds:.2f}s; ratio {again_seconds / text_seconds:.2f} / "
