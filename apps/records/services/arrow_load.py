@@ -230,7 +230,7 @@ class ArrowFirstLoad:
     def scan(self) -> tuple[int, bool]:
         """(about how many rows, whether the file quotes anything); refuses a file whose
         quoting Arrow's reader could take otherwise than Python's ``csv``. (Both end lines at
-        ``\n``, ``\r\n`` and a lone ``\r``.) The rows are estimated from the first block's
+        LF, CR LF and a lone CR.) The rows are estimated from the first block's
         lines, for the threshold and the progress bar."""
         quoted, tail, size, lines, first = False, b"", 0, 0, 0
         with open(self.fast.path, "rb") as handle:
