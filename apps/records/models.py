@@ -261,7 +261,7 @@ class Record(models.Model):
     table it names (set-based, for all rows at once); deleting a department, warehouse or
     carrier that records name is refused by Django (``PROTECT``), and deleting a load job
     clears its records' link (``SET_NULL``). A database constraint would check each of millions
-    of rows again, one by one: 3.3 s of a million-row load that otherwise takes about 4 s.
+    of rows again, one by one: 3.3 s of a million-row load that otherwise takes about 3 s.
     What this gives up: a department deleted outside Django, or in the same seconds as a load
     naming it commits, could leave records naming a department that no longer exists.
     """
