@@ -77,7 +77,7 @@ def zone_agrees(zone_name: str) -> bool:
             [start + i * 86400 * MICRO for i in range(ZONE_DAYS)], pa.timestamp("us", tz="UTC")
         )
         local = pc.local_timestamp(pc.cast(utc, pa.timestamp("us", tz=zone_name)))
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):  # a zone Arrow does not know
         return False
     offsets = pc.divide(
         pc.subtract(pc.cast(local, pa.int64()), pc.cast(utc, pa.int64())), MICRO
@@ -509,8 +509,9 @@ class ArrowFirstLoad:
 
     @staticmethod
     def refuse_rows_of_spaces(batch, empty) -> None:
-        """A row of blank cells that are not all empty (``, ,\t``) is no row for the Python
-        path either; the SQL path counts those (rare) for the row numbers."""
+        """A row of blank cells that are not all empty (a space, a tab) is no row for the
+        Python path either: the SQL path, which counts those (rare) for the row numbers, takes
+        the file."""
         first = batch.column(0)
         spaces = pc.and_(pc.equal(pc.utf8_trim(first, PY_SPACE), ""), pc.invert(empty))
         if not pc.any(spaces).as_py():
