@@ -102,6 +102,18 @@ DATABASES = {
     "default": env.db_url("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
 }
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DJANGO_CONN_MAX_AGE", default=0)
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # SQLite for several people at once (the demo, a small pilot): readers never wait for the
+    # writer (WAL journal); a transaction takes the write lock when it begins (IMMEDIATE), so two
+    # writers queue instead of one failing mid-transaction with "database is locked"; and a writer
+    # waits up to DJANGO_SQLITE_TIMEOUT seconds for the lock. PostgreSQL is not affected.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            "transaction_mode": "IMMEDIATE",
+            "timeout": env.int("DJANGO_SQLITE_TIMEOUT", default=30),
+        }
+    )
 # Request bodies read into memory: the bulk API takes up to 100,000 records a request (about
 # 35 MB of shipments as JSON). A larger body is a 413 naming the limit. Files go through the
 # admin upload (streamed to disk) or the load_records command instead.

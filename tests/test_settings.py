@@ -62,6 +62,18 @@ def test_database_is_sqlite_by_default_and_postgres_from_url():
     assert postgres == "django.db.backends.postgresql"
 
 
+def test_sqlite_is_set_for_concurrent_writers_and_postgres_is_left_alone():
+    sqlite = _setting("DATABASES['default'].get('OPTIONS', {})", {})
+    postgres = _setting(
+        "DATABASES['default'].get('OPTIONS', {})",
+        {"DATABASE_URL": "postgres://u:p@db.example:5432/cx"},
+    )
+    assert "journal_mode=WAL" in sqlite["init_command"]
+    assert sqlite["transaction_mode"] == "IMMEDIATE"
+    assert sqlite["timeout"] == 30
+    assert postgres == {}
+
+
 def test_celery_runs_in_process_without_a_broker_and_on_workers_with_one():
     assert _setting("CELERY_TASK_ALWAYS_EAGER", {}) is True
     assert (
