@@ -28,7 +28,10 @@ def steward_api(api_for):
     return api_for(roles.DATA_STEWARD)
 
 
-def test_a_data_steward_agrees_an_action_with_owner_objective_and_due_date(steward_api, owner):
+def test_a_data_steward_agrees_an_action_with_owner_objective_and_due_date(
+    steward_api, owner, clock
+):
+    clock("2026-11-23 09:00")  # the Monday review of W47
     KPIFactory(code="delivery.late_rate")
     response = steward_api.post(
         URL,
@@ -46,6 +49,8 @@ def test_a_data_steward_agrees_an_action_with_owner_objective_and_due_date(stewa
     }  # fmt: skip
     action = ReviewAction.objects.get()
     assert action.created_by.groups.get().name == roles.DATA_STEWARD
+    clock("2026-12-05 09:00")  # the day after it was due
+    assert steward_api.get(f"{URL}{action.pk}/").json()["is_overdue"] is True
 
 
 def test_marking_done_records_the_day_and_reopening_clears_it(steward_api, owner):
