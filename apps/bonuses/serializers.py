@@ -71,8 +71,12 @@ class RunSerializer(serializers.ModelSerializer):
     currency = serializers.CharField(source="plan.currency", read_only=True)
     total_amount = PlainDecimalField(read_only=True)
     stale = serializers.SerializerMethodField()
-    calculated_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    approved_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    calculated_by = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True
+    )
+    approved_by = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True
+    )
 
     class Meta:
         model = Run
@@ -92,7 +96,7 @@ class LineSerializer(serializers.ModelSerializer):
     run = serializers.PrimaryKeyRelatedField(read_only=True)
     employee = serializers.CharField(source="employee.employee_number")
     full_name = serializers.CharField(source="employee.full_name")
-    department = serializers.CharField(source="department.code", default=None)
+    department = serializers.CharField(source="department.code", default=None, allow_null=True)
     target_amount = PlainDecimalField()
     proration = PlainDecimalField(max_digits=20, decimal_places=12)
     factor = serializers.SerializerMethodField()
@@ -124,7 +128,9 @@ class AdjustmentSerializer(serializers.ModelSerializer):
     # Read back from the view's annotation ``line`` (the run's line of the adjusted employee).
     line = serializers.PrimaryKeyRelatedField(queryset=Line.objects.all())
     amount = PlainDecimalField(max_digits=14, decimal_places=2)
-    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    created_by = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True
+    )
     run = serializers.PrimaryKeyRelatedField(read_only=True)
     employee = serializers.CharField(source="employee.employee_number", read_only=True)
 

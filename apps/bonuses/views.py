@@ -61,7 +61,7 @@ class PlanViewSet(viewsets.ModelViewSet):
         services.plan_check_editable(instance)
         instance.delete()
 
-    @extend_schema(request=None, responses=PlanSerializer)
+    @extend_schema(request=None, responses={201: PlanSerializer})
     @action(detail=True, methods=["post"], url_path="new-version")
     def new_version(self, request, pk=None):
         """Copy the plan (components, gates, enrollments) as its next version; retire this one."""

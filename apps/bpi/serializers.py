@@ -86,7 +86,9 @@ class ProjectSerializer(serializers.ModelSerializer):
     priority = PriorityField(required=False)
     status = StatusField(read_only=True)
     is_overdue = serializers.BooleanField(read_only=True)
-    progress_percent = serializers.IntegerField(source="progress", read_only=True, default=None)
+    progress_percent = serializers.IntegerField(
+        source="progress", read_only=True, default=None, allow_null=True
+    )
     kpi_links = KPILinkSerializer(many=True, required=False)
     allowed_transitions = serializers.SerializerMethodField()
 

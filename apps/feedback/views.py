@@ -80,7 +80,21 @@ class FeedbackViewSet(
         item = services.feedback_triage(feedback=item, **serializer.validated_data)
         return Response(FeedbackSerializer(selectors.feedback_list().get(pk=item.pk)).data)
 
-    @extend_schema(request=BulkFeedbackSerializer, responses=ImportReportSerializer)
+    @extend_schema(
+        request={
+            "application/json": {
+                "oneOf": [
+                    {
+                        "type": "object",
+                        "properties": {"items": {"type": "array", "items": {"type": "object"}}},
+                        "required": ["items"],
+                    },
+                    {"type": "array", "items": {"type": "object"}},
+                ]
+            }
+        },
+        responses=ImportReportSerializer,
+    )
     @action(detail=False, methods=["post"])
     def bulk(self, request):
         """Create many items, all or nothing: ``{"items": [...]}`` or a bare list. Items whose

@@ -47,7 +47,9 @@ class KPIResultSerializer(serializers.ModelSerializer):
     numerator = PlainDecimalField(allow_null=True, required=False)
     denominator = PlainDecimalField(allow_null=True, required=False)
     source = serializers.ChoiceField(choices=Source.choices, default=Source.MANUAL)
-    entered_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    entered_by = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True
+    )
 
     class Meta:
         model = KPIResult

@@ -6,7 +6,7 @@ COMMON = ["id", "source_system", "source_record_id", "department"]
 
 
 class _RecordSerializer(serializers.ModelSerializer):
-    department = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    department = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
 
 
 class SurveyResponseSerializer(_RecordSerializer):
@@ -28,7 +28,7 @@ class TicketSerializer(_RecordSerializer):
 
 
 class ShipmentSerializer(_RecordSerializer):
-    warehouse = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    warehouse = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
     carrier = serializers.SlugRelatedField(slug_field="code", read_only=True)
 
     class Meta:

@@ -27,7 +27,9 @@ class ReviewActionSerializer(serializers.ModelSerializer):
     )
     week = serializers.CharField(max_length=10, help_text=_("ISO week of the review: 2026-W47"))
     is_overdue = serializers.BooleanField(read_only=True)
-    created_by = serializers.CharField(source="created_by.username", read_only=True, default=None)
+    created_by = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True
+    )
 
     class Meta:
         model = ReviewAction

@@ -25,9 +25,11 @@ class FindingSerializer(serializers.ModelSerializer):
         help_text=_("A feedback category code (or id)."),
     )  # fmt: skip
     feedback = serializers.PrimaryKeyRelatedField(
-        read_only=True, help_text=_("The id of the feedback item raised from this finding.")
+        read_only=True,
+        allow_null=True,
+        help_text=_("The id of the feedback item raised from this finding."),
     )
-    bpi_project = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    bpi_project = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
 
     class Meta:
         model = Finding

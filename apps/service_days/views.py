@@ -63,8 +63,9 @@ class ServiceDayViewSet(viewsets.ModelViewSet):
         day = self.get_object()
         return get_object_or_404(selectors.finding_list().filter(service_day=day), pk=finding_id)
 
-    @extend_schema(request=FindingSerializer, responses=FindingSerializer(many=True))
-    @action(detail=True, methods=["get", "post"])
+    @extend_schema(methods=["GET"], responses=FindingSerializer(many=True))
+    @extend_schema(methods=["POST"], request=FindingSerializer, responses={201: FindingSerializer})
+    @action(detail=True, methods=["get", "post"], pagination_class=None)
     def findings(self, request, pk=None):
         """GET: the day's findings; POST: add one (the day's executive or an administrator)."""
         day = self.get_object()

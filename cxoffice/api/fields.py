@@ -1,12 +1,12 @@
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from cxoffice.numbers import plain
 
 
-@extend_schema_field(OpenApiTypes.STR)
+# Read as a code; in a request a code or an id (see cxoffice.api.schema.request_alternatives).
+@extend_schema_field({"type": "string", "x-or-id": True})
 class CodeRelatedField(serializers.SlugRelatedField):
     """A reference written and read as the object's business code (department code, employee
     number, KPI code …). A JSON integer is taken as the object's ``id`` instead, so clients

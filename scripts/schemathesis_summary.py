@@ -1,0 +1,95 @@
+"""Summarise a schemathesis NDJSON report: the counts `make test` prints, and its verdict.
+
+    python scripts/schemathesis_summary.py REPORT_DIR SECONDS ST_EXIT_CODE
+
+Fails (exit 1) on any server error, response-schema violation, undocumented status code,
+schema-violating request accepted, or other failed check, except "schema-valid request
+rejected" (ST202): a business rule may refuse a request the schema cannot describe (an unknown
+code, a frozen plan …); each operation's description names the rules that do. Those are listed
+with the operation and the server's refusal so that a new kind shows up in the log.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import sys
+from collections import Counter, defaultdict
+from pathlib import Path
+
+ALLOWED = {"positive_data_acceptance"}
+ALLOWED_CODES = {"ST202"}
+
+
+def _body(interaction: dict) -> str:
+    content = (interaction.get("response") or {}).get("content") or {}
+    raw = content.get("$base64")
+    text = base64.b64decode(raw).decode("utf-8", "replace") if raw else content.get("string", "")
+    return text[:200]
+
+
+def main(report_dir: str, seconds: str, st_exit: str) -> int:
+    files = sorted(Path(report_dir).glob("*.ndjson"))
+    if not files:
+        print("schemathesis: no report was written (did it start?)")
+        return 1
+    operations = 0
+    cases: set[str] = set()
+    failures: Counter[str] = Counter()
+    failing_operations: dict[str, set[str]] = defaultdict(set)
+    examples: dict[str, list[str]] = defaultdict(list)
+    for line in files[-1].read_text(encoding="utf-8").splitlines():
+        event = json.loads(line)
+        if "LoadingFinished" in event:
+            operations = event["LoadingFinished"]["statistic"]["operations"]["selected"]
+        finished = event.get("ScenarioFinished")
+        if not finished:
+            continue
+        recorder = finished["recorder"]
+        cases.update(recorder.get("cases", {}))
+        seen: set[tuple[str, str]] = set()
+        for case_id, checks in recorder.get("checks", {}).items():
+            for check in checks:
+                if check["status"] != "failure":
+                    continue
+                info = check["failure_info"]["failure"]
+                kind = f"{info.get('code', '?')} {info['title']}"
+                key = (kind, recorder["label"])
+                if key in seen:
+                    continue
+                seen.add(key)
+                failures[kind] += 1
+                failing_operations[kind].add(recorder["label"])
+                if len(examples[kind]) < 40:
+                    interaction = recorder.get("interactions", {}).get(case_id, {})
+                    status = (interaction.get("response") or {}).get("status_code")
+                    examples[kind].append(
+                        f"{recorder['label']} → {status} {_body(interaction)}"
+                        if check["name"] in ALLOWED
+                        else f"{recorder['label']}: {info.get('message', '')[:300]}"
+                    )
+    blocking = {kind for kind in failures if kind.split(" ", 1)[0] not in ALLOWED_CODES}
+    print(f"\nschemathesis figures: {operations} operations, {len(cases)} test cases, {seconds} s")
+    for kind in sorted(failures):
+        verdict = "allowed (business rules, named in the operations' descriptions)"
+        if kind in blocking:
+            verdict = "FAIL"
+        print(f"  {kind}: {len(failing_operations[kind])} operations, {failures[kind]} scenarios — {verdict}")
+        for example in examples[kind]:
+            print(f"      {example}")
+    if not failures:
+        print("  no failure of any kind")
+    if blocking:
+        print("schemathesis: FAILED (server errors, schema violations and undocumented statuses "
+              "must all be 0)")
+        return 1
+    if st_exit not in {"0", "1"}:
+        print(f"schemathesis: exited {st_exit} (an error, not a finding)")
+        return 1
+    print("schemathesis: 0 server errors, 0 response-schema violations, 0 undocumented status "
+          "codes, 0 schema-violating requests accepted")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(*sys.argv[1:4]))
