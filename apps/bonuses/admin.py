@@ -19,6 +19,7 @@ from import_export.formats.base_formats import CSV, XLSX
 from import_export.widgets import ForeignKeyWidget
 
 from apps.departments.models import Employee
+from cxoffice.admin_deletes import DeletesThroughService
 from cxoffice.admin_tools import ServiceCheckedForm, adopt
 from cxoffice.errors import ApplicationError
 from cxoffice.numbers import plain
@@ -85,7 +86,7 @@ class GateInline(admin.TabularInline):
 
 
 @admin.register(Plan)
-class PlanAdmin(admin.ModelAdmin):
+class PlanAdmin(DeletesThroughService, admin.ModelAdmin):
     list_display = ["code", "name", "period_type", "currency", "status", "cap_percent",
                     "missing_data_policy", "version"]  # fmt: skip
     list_filter = ["status", "period_type", "currency"]
@@ -117,6 +118,9 @@ class PlanAdmin(admin.ModelAdmin):
             except ApplicationError:
                 return False  # frozen by an approved run: read-only
         return super().has_change_permission(request, obj)
+
+    def delete_object(self, request, obj):
+        services.plan_delete(plan=obj)
 
     def save_model(self, request, obj, form, change):
         pass  # written in save_related with its components and gates, as one checked change
@@ -203,7 +207,7 @@ class EnrollmentForm(ServiceCheckedForm):
 
 
 @admin.register(Enrollment)
-class EnrollmentAdmin(ImportExportMixin, admin.ModelAdmin):
+class EnrollmentAdmin(DeletesThroughService, ImportExportMixin, admin.ModelAdmin):
     form = EnrollmentForm
     resource_classes = [EnrollmentResource]
     import_formats = [CSV, XLSX]
@@ -213,6 +217,9 @@ class EnrollmentAdmin(ImportExportMixin, admin.ModelAdmin):
     search_fields = ["employee__employee_number", "employee__full_name", "plan__code"]
     autocomplete_fields = ["employee"]
     list_select_related = ["employee", "plan"]
+
+    def delete_object(self, request, obj):
+        services.enrollment_delete(enrollment=obj)
 
     def save_model(self, request, obj, form, change):
         data = {name: form.cleaned_data[name] for name in services.ENROLLMENT_FIELDS}
@@ -245,7 +252,7 @@ class RunForm(ServiceCheckedForm):
 
 
 @admin.register(Run)
-class RunAdmin(admin.ModelAdmin):
+class RunAdmin(DeletesThroughService, admin.ModelAdmin):
     form = RunForm
     list_display = ["plan", "period", "status", "is_simulation", "line_count", "total_amount",
                     "calculated_by", "approved_by", "blocked"]  # fmt: skip
@@ -270,19 +277,15 @@ class RunAdmin(admin.ModelAdmin):
     def has_pay_permission(self, request, obj=None):
         return request.user.has_perm("bonuses.pay_run")
 
-    def has_delete_permission(self, request, obj=None):
-        closed = obj is not None and obj.status in (RunStatus.APPROVED, RunStatus.PAID)
-        return not closed and super().has_delete_permission(request, obj)
+    def delete_object(self, request, obj):
+        services.run_delete(run=obj)
 
-    def delete_model(self, request, obj):
-        services.check_run_open(obj)
-        obj.delete()
-
-    def get_actions(self, request):
-        # Deleting in bulk would skip the per-run check that approved runs stay.
-        actions = super().get_actions(request)
-        actions.pop("delete_selected", None)
-        return actions
+    def get_deleted_objects(self, objs, request):
+        # A run's lines and adjustments go with it (neither is deleted on its own): whether the
+        # run may go is the service's rule, not a permission on them.
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        perms_needed -= {Line._meta.verbose_name, Adjustment._meta.verbose_name}
+        return deleted, counts, perms_needed, protected
 
     def save_model(self, request, obj, form, change):
         data = form.cleaned_data

@@ -58,8 +58,7 @@ class PlanViewSet(viewsets.ModelViewSet):
         )
 
     def perform_destroy(self, instance):
-        services.plan_check_editable(instance)
-        instance.delete()
+        services.plan_delete(plan=instance)
 
     @extend_schema(request=None, responses=PlanSerializer)
     @action(detail=True, methods=["post"], url_path="new-version")
@@ -88,8 +87,7 @@ class EnrollmentViewSet(viewsets.ModelViewSet):
         )
 
     def perform_destroy(self, instance):
-        services.plan_check_editable(instance.plan)
-        instance.delete()
+        services.enrollment_delete(enrollment=instance)
 
 
 class RunViewSet(
@@ -121,8 +119,7 @@ class RunViewSet(
         serializer.instance = services.run_create(**serializer.validated_data)
 
     def perform_destroy(self, instance):
-        services.check_run_open(instance)
-        instance.delete()
+        services.run_delete(run=instance)
 
     def _respond(self, run):
         """One run with its staleness (recomputed from the current inputs: a fixed number of
