@@ -356,14 +356,11 @@ class RunAdmin(DeletesThroughService, admin.ModelAdmin):
             self.message_user(request, gettext("Export one run at a time."), level=messages.ERROR)
             return None
         run = queryset.select_related("plan").get()
-        if run.is_simulation or run.status not in (RunStatus.APPROVED, RunStatus.PAID):
-            self.message_user(
-                request,
-                gettext("Only an approved run is exported to payroll."),
-                level=messages.ERROR,
-            )
+        try:
+            body = exports.payroll_csv(run) if kind == "csv" else exports.payroll_xlsx(run)
+        except ApplicationError as error:
+            _refused(self, request, error)
             return None
-        body = exports.payroll_csv(run) if kind == "csv" else exports.payroll_xlsx(run)
         content_type = (
             "text/csv; charset=utf-8"
             if kind == "csv"

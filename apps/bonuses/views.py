@@ -9,11 +9,11 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 from cxoffice.api.permissions import CanViewModel
-from cxoffice.errors import ApplicationError, ConflictError
+from cxoffice.errors import ApplicationError
 from cxoffice.numbers import plain
 
 from . import exports, selectors, services
-from .models import Adjustment, Enrollment, Line, Plan, RunStatus
+from .models import Adjustment, Enrollment, Line, Plan
 from .serializers import (
     AdjustmentSerializer,
     EnrollmentSerializer,
@@ -183,12 +183,6 @@ class RunViewSet(
     )
     def export(self, request, pk=None):
         run = self.get_object()
-        if run.is_simulation or run.status not in (RunStatus.APPROVED, RunStatus.PAID):
-            raise ConflictError(
-                _("Only an approved run is exported to payroll."),
-                field="status",
-                code="not_approved",
-            )
         kind = request.query_params.get("format", "csv")
         if kind not in ("csv", "xlsx"):
             raise ApplicationError(
