@@ -483,14 +483,10 @@ class AdjustmentForm(ServiceCheckedForm):
 
     def clean(self):
         cleaned = super().clean()
-        if not self.errors:
-            self.line = Line.objects.filter(
-                run=cleaned["run"], employee=cleaned["employee"]
-            ).first()
-            if self.line is None:
-                self.add_error("employee", gettext("This employee has no line in that run."))
-            else:
-                self.run_check(services.check_run_open, run=cleaned["run"])
+        if not self.errors:  # the service's checks: the employee has a line, the run is open
+            self.run_check(
+                services.adjustment_check, run=cleaned["run"], employee=cleaned["employee"]
+            )
         return cleaned
 
 
@@ -510,8 +506,9 @@ class AdjustmentAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         saved = services.adjustment_create(
-            line=form.line, amount=obj.amount, reason=obj.reason, user=request.user
-        )
+            run=obj.run, employee=obj.employee, amount=obj.amount, reason=obj.reason,
+            user=request.user,
+        )  # fmt: skip
         adopt(obj, saved)
 
 

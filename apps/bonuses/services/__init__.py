@@ -1,6 +1,6 @@
 """Writes of the bonuses app: plans (with components and gates), enrollments, runs."""
 
-from .adjustments import adjustment_create
+from .adjustments import adjustment_check, adjustment_create
 from .plans import (
     COMPONENT_FIELDS,
     ENROLLMENT_FIELDS,
@@ -34,6 +34,7 @@ __all__ = [
     "ENROLLMENT_FIELDS",
     "GATE_FIELDS",
     "PLAN_FIELDS",
+    "adjustment_check",
     "adjustment_create",
     "check_components",
     "check_gates",
