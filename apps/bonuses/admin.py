@@ -313,6 +313,7 @@ class RunAdmin(DeletesThroughService, admin.ModelAdmin):
                 "by_department": by_department,
                 "histogram": _histogram(factors),
                 "lines_url": reverse("admin:bonuses_line_changelist") + f"?run__id__exact={run.pk}",
+                "show_delete": _open(run),  # run_delete's check: no link it would refuse
             }
         return super().change_view(request, object_id, form_url, {**extra, **(extra_context or {})})
 
@@ -379,6 +380,14 @@ class RunAdmin(DeletesThroughService, admin.ModelAdmin):
     @admin.action(description=_("Export to payroll (XLSX)"), permissions=["view"])
     def export_xlsx(self, request, queryset):
         return self._export(request, queryset, "xlsx")
+
+
+def _open(run: Run) -> bool:
+    try:
+        services.check_run_open(run)
+    except ApplicationError:
+        return False
+    return True
 
 
 def _task_progress(run: Run) -> dict | None:

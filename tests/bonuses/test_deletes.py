@@ -124,6 +124,8 @@ def test_api_deletes_an_open_run_and_an_enrollment_of_an_editable_plan(make_run,
 def test_admin_delete_page_refuses_an_approved_run_with_the_message(client, make_run, hr):
     run = make_run(status="approved")
     client.force_login(hr)
+    page = client.get(f"/admin/bonuses/run/{run.pk}/change/").content.decode()
+    assert f"/admin/bonuses/run/{run.pk}/delete/" not in page  # not offered
     response = client.post(f"/admin/bonuses/run/{run.pk}/delete/", {"post": "yes"}, follow=True)
     assert response.redirect_chain == [(f"/admin/bonuses/run/{run.pk}/change/", 302)]
     assert any(CLOSED in text for text in messages_of(response))
@@ -135,6 +137,8 @@ def test_admin_deletes_a_calculated_run_with_its_lines_and_adjustments(client, m
     run = make_run(status="calculated")
     services.adjustment_create(line=run.lines.get(), amount=D(5), reason="rounding", user=hr)
     client.force_login(hr)
+    change = client.get(f"/admin/bonuses/run/{run.pk}/change/").content.decode()
+    assert f"/admin/bonuses/run/{run.pk}/delete/" in change  # offered
     page = client.get(f"/admin/bonuses/run/{run.pk}/delete/").content.decode()
     assert "Yes, I’m sure" in page  # offered: no permission on the lines is needed
     response = client.post(f"/admin/bonuses/run/{run.pk}/delete/", {"post": "yes"})
