@@ -19,6 +19,7 @@ from import_export.formats.base_formats import CSV, XLSX
 from import_export.widgets import ForeignKeyWidget
 
 from apps.departments.models import Employee
+from cxoffice.admin_deletes import DeletesThroughService
 from cxoffice.admin_tools import ServiceCheckedForm, adopt
 from cxoffice.errors import ApplicationError
 from cxoffice.numbers import plain
@@ -85,7 +86,7 @@ class GateInline(admin.TabularInline):
 
 
 @admin.register(Plan)
-class PlanAdmin(admin.ModelAdmin):
+class PlanAdmin(DeletesThroughService, admin.ModelAdmin):
     list_display = ["code", "name", "period_type", "currency", "status", "cap_percent",
                     "missing_data_policy", "version"]  # fmt: skip
     list_filter = ["status", "period_type", "currency"]
@@ -117,6 +118,9 @@ class PlanAdmin(admin.ModelAdmin):
             except ApplicationError:
                 return False  # frozen by an approved run: read-only
         return super().has_change_permission(request, obj)
+
+    def delete_object(self, request, obj):
+        services.plan_delete(plan=obj)
 
     def save_model(self, request, obj, form, change):
         pass  # written in save_related with its components and gates, as one checked change
@@ -203,7 +207,7 @@ class EnrollmentForm(ServiceCheckedForm):
 
 
 @admin.register(Enrollment)
-class EnrollmentAdmin(ImportExportMixin, admin.ModelAdmin):
+class EnrollmentAdmin(DeletesThroughService, ImportExportMixin, admin.ModelAdmin):
     form = EnrollmentForm
     resource_classes = [EnrollmentResource]
     import_formats = [CSV, XLSX]
@@ -213,6 +217,9 @@ class EnrollmentAdmin(ImportExportMixin, admin.ModelAdmin):
     search_fields = ["employee__employee_number", "employee__full_name", "plan__code"]
     autocomplete_fields = ["employee"]
     list_select_related = ["employee", "plan"]
+
+    def delete_object(self, request, obj):
+        services.enrollment_delete(enrollment=obj)
 
     def save_model(self, request, obj, form, change):
         data = {name: form.cleaned_data[name] for name in services.ENROLLMENT_FIELDS}
@@ -245,7 +252,7 @@ class RunForm(ServiceCheckedForm):
 
 
 @admin.register(Run)
-class RunAdmin(admin.ModelAdmin):
+class RunAdmin(DeletesThroughService, admin.ModelAdmin):
     form = RunForm
     list_display = ["plan", "period", "status", "is_simulation", "line_count", "total_amount",
                     "calculated_by", "approved_by", "blocked"]  # fmt: skip
@@ -270,19 +277,15 @@ class RunAdmin(admin.ModelAdmin):
     def has_pay_permission(self, request, obj=None):
         return request.user.has_perm("bonuses.pay_run")
 
-    def has_delete_permission(self, request, obj=None):
-        closed = obj is not None and obj.status in (RunStatus.APPROVED, RunStatus.PAID)
-        return not closed and super().has_delete_permission(request, obj)
+    def delete_object(self, request, obj):
+        services.run_delete(run=obj)
 
-    def delete_model(self, request, obj):
-        services.check_run_open(obj)
-        obj.delete()
-
-    def get_actions(self, request):
-        # Deleting in bulk would skip the per-run check that approved runs stay.
-        actions = super().get_actions(request)
-        actions.pop("delete_selected", None)
-        return actions
+    def get_deleted_objects(self, objs, request):
+        # A run's lines and adjustments go with it (neither is deleted on its own): whether the
+        # run may go is the service's rule, not a permission on them.
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        perms_needed -= {Line._meta.verbose_name, Adjustment._meta.verbose_name}
+        return deleted, counts, perms_needed, protected
 
     def save_model(self, request, obj, form, change):
         data = form.cleaned_data
@@ -310,6 +313,7 @@ class RunAdmin(admin.ModelAdmin):
                 "by_department": by_department,
                 "histogram": _histogram(factors),
                 "lines_url": reverse("admin:bonuses_line_changelist") + f"?run__id__exact={run.pk}",
+                "show_delete": _open(run),  # run_delete's check: no link it would refuse
             }
         return super().change_view(request, object_id, form_url, {**extra, **(extra_context or {})})
 
@@ -353,14 +357,11 @@ class RunAdmin(admin.ModelAdmin):
             self.message_user(request, gettext("Export one run at a time."), level=messages.ERROR)
             return None
         run = queryset.select_related("plan").get()
-        if run.is_simulation or run.status not in (RunStatus.APPROVED, RunStatus.PAID):
-            self.message_user(
-                request,
-                gettext("Only an approved run is exported to payroll."),
-                level=messages.ERROR,
-            )
+        try:
+            body = exports.payroll_csv(run) if kind == "csv" else exports.payroll_xlsx(run)
+        except ApplicationError as error:
+            _refused(self, request, error)
             return None
-        body = exports.payroll_csv(run) if kind == "csv" else exports.payroll_xlsx(run)
         content_type = (
             "text/csv; charset=utf-8"
             if kind == "csv"
@@ -379,6 +380,14 @@ class RunAdmin(admin.ModelAdmin):
     @admin.action(description=_("Export to payroll (XLSX)"), permissions=["view"])
     def export_xlsx(self, request, queryset):
         return self._export(request, queryset, "xlsx")
+
+
+def _open(run: Run) -> bool:
+    try:
+        services.check_run_open(run)
+    except ApplicationError:
+        return False
+    return True
 
 
 def _task_progress(run: Run) -> dict | None:
@@ -483,14 +492,10 @@ class AdjustmentForm(ServiceCheckedForm):
 
     def clean(self):
         cleaned = super().clean()
-        if not self.errors:
-            self.line = Line.objects.filter(
-                run=cleaned["run"], employee=cleaned["employee"]
-            ).first()
-            if self.line is None:
-                self.add_error("employee", gettext("This employee has no line in that run."))
-            else:
-                self.run_check(services.check_run_open, run=cleaned["run"])
+        if not self.errors:  # the service's checks: the employee has a line, the run is open
+            self.run_check(
+                services.adjustment_check, run=cleaned["run"], employee=cleaned["employee"]
+            )
         return cleaned
 
 
@@ -510,8 +515,9 @@ class AdjustmentAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         saved = services.adjustment_create(
-            line=form.line, amount=obj.amount, reason=obj.reason, user=request.user
-        )
+            run=obj.run, employee=obj.employee, amount=obj.amount, reason=obj.reason,
+            user=request.user,
+        )  # fmt: skip
         adopt(obj, saved)
 
 

@@ -1,5 +1,8 @@
 """The payroll file of an approved run: CSV (UTF-8 with BOM, so Excel shows Chinese names) and
-XLSX, one row per line, amounts exactly as calculated; the rows add up to the run total."""
+XLSX, one row per line, amounts exactly as calculated; the rows add up to the run total.
+
+Only an approved (or paid) real run is exported: every door (API, admin, any command) asks
+these functions and is refused by them the same way (409, field ``status``)."""
 
 from __future__ import annotations
 
@@ -9,10 +12,23 @@ import io
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 
-from .models import Line, Run
+from cxoffice.errors import ConflictError
+
+from .models import Line, Run, RunStatus
+
+
+def run_check_exportable(run: Run) -> None:
+    """Payroll pays approved and paid runs only; a simulation is never paid."""
+    if run.is_simulation or run.status not in (RunStatus.APPROVED, RunStatus.PAID):
+        raise ConflictError(
+            _("Only an approved run is exported to payroll."),
+            field="status",
+            code="not_approved",
+        )
 
 
 def payroll_rows(run: Run) -> list[list]:
+    run_check_exportable(run)
     lines = (
         Line.objects.filter(run=run)
         .select_related("employee", "department")

@@ -125,14 +125,18 @@ class LineSerializer(serializers.ModelSerializer):
 
 
 class AdjustmentSerializer(serializers.ModelSerializer):
+    """Written with ``line``, or with ``run`` and ``employee`` (number or id)."""
+
     # Read back from the view's annotation ``line`` (the run's line of the adjusted employee).
-    line = serializers.PrimaryKeyRelatedField(queryset=Line.objects.all())
+    line = serializers.PrimaryKeyRelatedField(queryset=Line.objects.all(), required=False)
     amount = PlainDecimalField(max_digits=14, decimal_places=2)
     created_by = serializers.SlugRelatedField(
         slug_field="username", read_only=True, allow_null=True
     )
-    run = serializers.PrimaryKeyRelatedField(read_only=True)
-    employee = serializers.CharField(source="employee.employee_number", read_only=True)
+    run = serializers.PrimaryKeyRelatedField(queryset=Run.objects.all(), required=False)
+    employee = CodeRelatedField(
+        slug_field="employee_number", queryset=Employee.objects.all(), required=False
+    )
 
     class Meta:
         model = Adjustment

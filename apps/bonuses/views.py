@@ -9,11 +9,11 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 from cxoffice.api.permissions import CanViewModel
-from cxoffice.errors import ApplicationError, ConflictError
+from cxoffice.errors import ApplicationError
 from cxoffice.numbers import plain
 
 from . import exports, selectors, services
-from .models import Adjustment, Enrollment, Line, Plan, RunStatus
+from .models import Adjustment, Enrollment, Line, Plan
 from .serializers import (
     AdjustmentSerializer,
     EnrollmentSerializer,
@@ -58,8 +58,7 @@ class PlanViewSet(viewsets.ModelViewSet):
         )
 
     def perform_destroy(self, instance):
-        services.plan_check_editable(instance)
-        instance.delete()
+        services.plan_delete(plan=instance)
 
     @extend_schema(request=None, responses={201: PlanSerializer})
     @action(detail=True, methods=["post"], url_path="new-version")
@@ -88,8 +87,7 @@ class EnrollmentViewSet(viewsets.ModelViewSet):
         )
 
     def perform_destroy(self, instance):
-        services.plan_check_editable(instance.plan)
-        instance.delete()
+        services.enrollment_delete(enrollment=instance)
 
 
 class RunViewSet(
@@ -121,8 +119,7 @@ class RunViewSet(
         serializer.instance = services.run_create(**serializer.validated_data)
 
     def perform_destroy(self, instance):
-        services.check_run_open(instance)
-        instance.delete()
+        services.run_delete(run=instance)
 
     def _respond(self, run):
         """One run with its staleness (recomputed from the current inputs: a fixed number of
@@ -186,12 +183,6 @@ class RunViewSet(
     )
     def export(self, request, pk=None):
         run = self.get_object()
-        if run.is_simulation or run.status not in (RunStatus.APPROVED, RunStatus.PAID):
-            raise ConflictError(
-                _("Only an approved run is exported to payroll."),
-                field="status",
-                code="not_approved",
-            )
         kind = request.query_params.get("format", "csv")
         if kind not in ("csv", "xlsx"):
             raise ApplicationError(

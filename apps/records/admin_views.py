@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from apps.kpis.periods import Period, PeriodError, PeriodType
+from cxoffice.errors import ApplicationError
 
 from . import charts, selectors, services
 from .models import LoadDoor, LoadJob, RecordKind, RecordMapping, Stage
@@ -74,13 +75,11 @@ class UploadForm(forms.Form):
 
     def clean(self):
         data = super().clean()
-        mapping = data.get("mapping")
-        if mapping and data.get("kind") and mapping.kind != data["kind"]:
-            self.add_error(
-                "mapping",
-                _("The mapping “%(name)s” is for %(kind)s.")
-                % {"name": mapping.name, "kind": mapping.get_kind_display()},
-            )
+        if data.get("kind"):  # the loader's check, before the file is kept and a job started
+            try:
+                services.mapping_check_kind(kind=data["kind"], mapping=data.get("mapping"))
+            except ApplicationError as error:
+                self.add_error(error.field if error.field in self.fields else None, error.message)
         return data
 
 

@@ -165,7 +165,10 @@ def test_approved_runs_cannot_be_deleted_in_the_admin(client, make_user, run):
     services.run_calculate(run=run, user=make_user(roles.HR))
     services.run_approve(run=run, user=make_user(roles.HR_APPROVER))
     client.force_login(make_user(is_superuser=True))
-    assert client.post(f"/admin/bonuses/run/{run.pk}/delete/", {"post": "yes"}).status_code == 403
+    # The service refuses (run_delete): the admin says why instead of a bare 403.
+    refused = client.post(f"/admin/bonuses/run/{run.pk}/delete/", {"post": "yes"}, follow=True)
+    assert refused.redirect_chain == [(f"/admin/bonuses/run/{run.pk}/change/", 302)]
+    assert "is approved and read-only" in refused.content.decode()
     assert Run.objects.filter(pk=run.pk).exists()
 
 

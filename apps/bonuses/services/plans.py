@@ -49,6 +49,15 @@ def plan_check_editable(plan: Plan) -> None:
         )
 
 
+@transaction.atomic
+def plan_delete(*, plan: Plan) -> None:
+    """Delete a plan with its components and gates, unless an approved run froze it (its
+    enrollments and runs protect it too: the database refuses those)."""
+    plan = Plan.objects.select_for_update().get(pk=plan.pk)
+    plan_check_editable(plan)
+    plan.delete()
+
+
 def check_components(components: list[Mapping[str, Any]]) -> None:
     seen = set()
     for index, component in enumerate(components):
@@ -250,3 +259,16 @@ def enrollment_update(*, enrollment: Enrollment, data: dict[str, Any]) -> Enroll
         end_date=enrollment.end_date, exclude=enrollment.pk,
     )  # fmt: skip
     return validate_and_save(enrollment)
+
+
+@transaction.atomic
+def enrollment_delete(*, enrollment: Enrollment) -> None:
+    """Delete an enrollment, unless its plan is frozen by an approved run (the run was
+    calculated from it)."""
+    enrollment = (
+        Enrollment.objects.select_for_update(of=("self",))
+        .select_related("plan")
+        .get(pk=enrollment.pk)
+    )
+    plan_check_editable(enrollment.plan)
+    enrollment.delete()

@@ -310,6 +310,15 @@ def check_run_open(run: Run) -> None:
         )
 
 
+@transaction.atomic
+def run_delete(*, run: Run) -> None:
+    """Delete a run that is not yet approved, with its lines and adjustments; approved and paid
+    runs stay (HTTP 409)."""
+    run = Run.objects.select_for_update().select_related("plan").get(pk=run.pk)
+    check_run_open(run)
+    run.delete()
+
+
 Progress = Callable[[int, int], None]
 
 

@@ -442,6 +442,17 @@ def _fast_load(kind, table, mapping, mapper, parser, load_job_id) -> FastLoad | 
         return None
 
 
+def mapping_check_kind(*, kind: str, mapping: RecordMapping | None) -> None:
+    """A saved column mapping reads one kind of records: using it for another is refused."""
+    if mapping is not None and mapping.kind != kind:
+        raise ApplicationError(
+            _("The mapping “%(name)s” is for %(kind)s.")
+            % {"name": mapping.name, "kind": mapping.get_kind_display()},
+            field="mapping",
+            code="wrong_kind",
+        )
+
+
 def records_load(
     *,
     kind: str,
@@ -467,6 +478,7 @@ def records_load(
     backend, the command to the terminal).
     """
     kind = RecordKind(kind)
+    mapping_check_kind(kind=kind, mapping=mapping)
     mapper = Mapper(kind, table, mapping)
     constants = mapping.constants if mapping else {}
     parser = RowParser(

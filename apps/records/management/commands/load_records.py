@@ -41,11 +41,6 @@ class Command(BaseCommand):
                 raise CommandError(
                     _("Unknown column mapping “%(name)s”.") % {"name": options["mapping"]}
                 )
-            if mapping.kind != options["kind"]:
-                raise CommandError(
-                    _("The mapping “%(name)s” is for %(kind)s.")
-                    % {"name": mapping.name, "kind": mapping.get_kind_display()}
-                )
         path = os.path.abspath(options["file"])
         if not os.path.isfile(path):
             raise CommandError(_("No such file: %(path)s") % {"path": path})
