@@ -35,7 +35,8 @@ CSRF_COOKIE_SECURE = HTTPS
 SECURE_HSTS_SECONDS = env.int("DJANGO_HSTS_SECONDS", default=31_536_000 if HTTPS else 0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
 SECURE_HSTS_PRELOAD = HTTPS
-if env.bool("DJANGO_BEHIND_PROXY", default=False):
+BEHIND_PROXY = env.bool("DJANGO_BEHIND_PROXY", default=False)
+if BEHIND_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
@@ -150,6 +151,8 @@ AXES_RESET_ON_SUCCESS = True
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_ENABLE_ACCESS_FAILURE_LOG = True  # every failure: username, IP address, time, path
 AXES_LOCKOUT_CALLABLE = "apps.accounts.lockout.lockout_response"
+if BEHIND_PROXY:  # record the client's address, not the proxy's
+    AXES_CLIENT_IP_CALLABLE = "apps.accounts.audit.client_ip_behind_proxy"
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 # API tokens stop working this long after they were issued; POST /api/v1/auth/token/ issues a
 # new one.

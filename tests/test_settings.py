@@ -99,3 +99,11 @@ def test_login_lockout_and_token_lifetime_come_from_the_environment():
     assert _setting("AXES_FAILURE_LIMIT", configured) == 5
     assert _setting("AXES_COOLOFF_TIME", configured) == "1:00:00"
     assert _setting("API_TOKEN_TTL", configured) == "7 days, 0:00:00"
+
+
+def test_behind_a_proxy_login_logs_take_the_address_from_x_forwarded_for():
+    assert _setting("AXES_CLIENT_IP_CALLABLE", {}) is None
+    assert (
+        _setting("AXES_CLIENT_IP_CALLABLE", {"DJANGO_BEHIND_PROXY": "true"})
+        == "apps.accounts.audit.client_ip_behind_proxy"
+    )

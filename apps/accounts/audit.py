@@ -16,6 +16,17 @@ from django.utils import timezone
 logger = logging.getLogger("cxoffice.auth")
 
 
+def client_ip_behind_proxy(request) -> str | None:
+    """The client's address as our TLS proxy saw it: the last ``X-Forwarded-For`` entry, the one
+    the proxy appended (earlier entries come from the client and can say anything).
+
+    ``AXES_CLIENT_IP_CALLABLE`` when ``DJANGO_BEHIND_PROXY`` is set; otherwise ``REMOTE_ADDR``.
+    """
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    last = forwarded.rsplit(",", 1)[-1].strip()
+    return last or request.META.get("REMOTE_ADDR")
+
+
 @receiver(user_login_failed, dispatch_uid="cxoffice-login-failed")
 def log_login_failed(sender, credentials, request=None, **kwargs):
     logger.warning(

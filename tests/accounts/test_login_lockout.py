@@ -8,6 +8,7 @@ import logging
 
 import pytest
 from axes.models import AccessAttempt, AccessFailureLog
+from django.test import Client
 
 from apps.departments import roles
 from tests.factories import UserFactory
@@ -194,3 +195,15 @@ def test_other_staff_do_not_see_the_login_logs(client):
     client.force_login(UserFactory(username="hr", roles=[roles.HR]))
     assert client.get("/admin/axes/accessfailurelog/").status_code == 403
     assert client.get("/admin/axes/accessattempt/").status_code == 403
+
+
+def test_behind_a_proxy_the_address_the_proxy_appended_is_recorded(settings):
+    settings.AXES_CLIENT_IP_CALLABLE = "apps.accounts.audit.client_ip_behind_proxy"
+    UserFactory(username="mei")
+    Client().post(
+        "/admin/login/",
+        {"username": "mei", "password": "wrong-password"},
+        REMOTE_ADDR="10.0.0.2",  # the proxy
+        HTTP_X_FORWARDED_FOR="192.0.2.1, 203.0.113.50",  # a claim by the client, then the proxy's
+    )
+    assert AccessFailureLog.objects.get().ip_address == "203.0.113.50"
