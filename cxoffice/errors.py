@@ -55,6 +55,17 @@ class PermissionDeniedError(ApplicationError):
     status_code = 403
 
 
+class LockedOutError(ApplicationError):
+    """Too many failed logins for this username: refused until ``retry_after`` seconds pass
+    (HTTP 429 with a ``Retry-After`` header)."""
+
+    status_code = 429
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message, code="locked_out")
+        self.retry_after = retry_after
+
+
 @dataclass(frozen=True)
 class RowError:
     """One refused row of a file or bulk request: 0-based ``index``, the field and the rule."""

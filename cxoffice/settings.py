@@ -4,6 +4,7 @@ See ``.env.example`` for the full list and README "Production" for what a deploy
 """
 
 import contextlib
+import datetime as dt
 from pathlib import Path
 
 import environ
@@ -34,7 +35,8 @@ CSRF_COOKIE_SECURE = HTTPS
 SECURE_HSTS_SECONDS = env.int("DJANGO_HSTS_SECONDS", default=31_536_000 if HTTPS else 0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
 SECURE_HSTS_PRELOAD = HTTPS
-if env.bool("DJANGO_BEHIND_PROXY", default=False):
+BEHIND_PROXY = env.bool("DJANGO_BEHIND_PROXY", default=False)
+if BEHIND_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
@@ -48,6 +50,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "rest_framework.authtoken",
+    "apps.accounts.apps.AxesConfig",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -62,6 +65,7 @@ INSTALLED_APPS = [
     "apps.service_days",
     "apps.bonuses",
     "apps.reviews",
+    "apps.accounts",
 ]
 
 MIDDLEWARE = [
@@ -77,6 +81,8 @@ MIDDLEWARE = [
     "simple_history.middleware.HistoryRequestMiddleware",
     # An API query string or JSON body that breaks the OpenAPI schema is a 400 naming the field.
     "cxoffice.api.contract.ContractMiddleware",
+    # Last: turns a login refused by django-axes into the lockout page (apps.accounts.lockout).
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "cxoffice.urls"
@@ -125,6 +131,34 @@ IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "add"
 IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "view"
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DJANGO_DATA_UPLOAD_MAX_MEMORY_SIZE", default=64 << 20)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Sign-in: django-axes counts failed logins per username at every door (admin, self-service,
+# API token) and refuses that username, even with the right password, for a cool-off. Its backend
+# comes first so a locked-out username never reaches the password check.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+LOGIN_FAILURE_LIMIT = env.int("CXOFFICE_LOGIN_FAILURE_LIMIT", default=10)
+LOGIN_COOLOFF = dt.timedelta(minutes=env.int("CXOFFICE_LOGIN_COOLOFF_MINUTES", default=15))
+AXES_FAILURE_LIMIT = LOGIN_FAILURE_LIMIT
+AXES_COOLOFF_TIME = LOGIN_COOLOFF
+# By username only: counting by address too would let one person's failures (or an attacker's)
+# lock out everyone behind the office's shared address. The price: guesses spread over many
+# usernames are limited only per username. axes.W006 asks for the address; silenced below.
+AXES_LOCKOUT_PARAMETERS = ["username"]
+AXES_RESET_ON_SUCCESS = True
+# The cool-off runs from the failure that locked the username: attempts refused while locked
+# neither count nor extend it, so Retry-After holds.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_ENABLE_ACCESS_FAILURE_LOG = True  # every failure: username, IP address, time, path
+AXES_LOCKOUT_CALLABLE = "apps.accounts.lockout.lockout_response"
+if BEHIND_PROXY:  # record the client's address, not the proxy's
+    AXES_CLIENT_IP_CALLABLE = "apps.accounts.audit.client_ip_behind_proxy"
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+# API tokens stop working this long after they were issued; POST /api/v1/auth/token/ issues a
+# new one.
+API_TOKEN_TTL = dt.timedelta(days=env.int("CXOFFICE_TOKEN_TTL_DAYS", default=30))
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -215,7 +249,7 @@ SERVICE_DAYS_PER_QUARTER = env.int("SERVICE_DAYS_PER_QUARTER", default=2)
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # Token first: an anonymous API call gets 401 with "WWW-Authenticate: Token".
-        "rest_framework.authentication.TokenAuthentication",
+        "apps.accounts.authentication.ExpiringTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["cxoffice.api.permissions.ModelPermissions"],

@@ -85,3 +85,25 @@ def test_celery_runs_in_process_without_a_broker_and_on_workers_with_one():
 def test_debug_is_off_unless_asked():
     assert _setting("DEBUG", {}) is False
     assert _setting("DEBUG", {"DJANGO_DEBUG": "true"}) is True
+
+
+def test_login_lockout_and_token_lifetime_come_from_the_environment():
+    assert _setting("AXES_FAILURE_LIMIT", {}) == 10
+    assert _setting("AXES_COOLOFF_TIME", {}) == "0:15:00"
+    assert _setting("API_TOKEN_TTL", {}) == "30 days, 0:00:00"
+    configured = {
+        "CXOFFICE_LOGIN_FAILURE_LIMIT": "5",
+        "CXOFFICE_LOGIN_COOLOFF_MINUTES": "60",
+        "CXOFFICE_TOKEN_TTL_DAYS": "7",
+    }
+    assert _setting("AXES_FAILURE_LIMIT", configured) == 5
+    assert _setting("AXES_COOLOFF_TIME", configured) == "1:00:00"
+    assert _setting("API_TOKEN_TTL", configured) == "7 days, 0:00:00"
+
+
+def test_behind_a_proxy_login_logs_take_the_address_from_x_forwarded_for():
+    assert _setting("AXES_CLIENT_IP_CALLABLE", {}) is None
+    assert (
+        _setting("AXES_CLIENT_IP_CALLABLE", {"DJANGO_BEHIND_PROXY": "true"})
+        == "apps.accounts.audit.client_ip_behind_proxy"
+    )

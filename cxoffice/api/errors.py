@@ -17,7 +17,12 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from cxoffice.errors import ApplicationError, RowsError, first_validation_message
+from cxoffice.errors import (
+    ApplicationError,
+    LockedOutError,
+    RowsError,
+    first_validation_message,
+)
 
 
 def _first_error(detail, path: str = ""):
@@ -62,7 +67,8 @@ def exception_handler(exc, context):
         body = exc.as_dict()
         if exc.field and not isinstance(exc, RowsError):
             body["detail"] = f"{exc.field}: {exc.message}"
-        return Response(body, status=exc.status_code)
+        headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, LockedOutError) else None
+        return Response(body, status=exc.status_code, headers=headers)
     if isinstance(exc, DjangoValidationError):
         field, message, code = first_validation_message(exc)
         detail = {field or "non_field_errors": [exceptions.ErrorDetail(message, code)]}

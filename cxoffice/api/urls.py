@@ -1,11 +1,8 @@
 """The REST API under /api/v1/: every app's router registrations behind one browsable root."""
 
-from django.urls import path
-from drf_spectacular.utils import extend_schema
-from rest_framework.authtoken.views import ObtainAuthToken
-from rest_framework.permissions import AllowAny
 from rest_framework.routers import DefaultRouter
 
+from apps.accounts.urls import urlpatterns as accounts_urls
 from apps.bonuses.urls import router as bonuses_router
 from apps.bpi.urls import router as bpi_router
 from apps.departments.urls import router as departments_router
@@ -25,18 +22,8 @@ for app_router in (
     router.registry.extend(app_router.registry)
 
 
-@extend_schema(tags=["auth"])
-class TokenView(ObtainAuthToken):
-    """POST username and password → ``{"token": ...}``.
-
-    Then send ``Authorization: Token <token>`` with every request.
-    """
-
-    permission_classes = (AllowAny,)
-
-
 urlpatterns = [
-    path("auth/token/", TokenView.as_view(), name="api-token"),
+    *accounts_urls,
     *targets_urls,
     *router.urls,
 ]
