@@ -4,6 +4,7 @@ weights, payouts, the cap, gate multipliers, and a line's ``factor`` and ``gate_
 
 from decimal import Decimal
 
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from apps.departments.models import Employee
@@ -15,16 +16,31 @@ from .calculations import render
 from .models import Adjustment, Component, Enrollment, Gate, Line, Plan, Run
 
 HUNDRED = Decimal(100)
+IN_KPI_UNIT = _("In the KPI's unit: for a percent KPI, 95 means 95 %.")
 
 
 class ComponentSerializer(serializers.ModelSerializer):
     kpi = CodeRelatedField(slug_field="code", queryset=KPI.objects.all())
-    weight = PlainDecimalField(max_digits=9, decimal_places=4)
-    payout_at_threshold = PlainDecimalField(max_digits=9, decimal_places=4, required=False)
-    payout_at_stretch = PlainDecimalField(max_digits=9, decimal_places=4, required=False)
-    threshold = PlainDecimalField(allow_null=True, required=False)
-    target = PlainDecimalField(allow_null=True, required=False)
-    stretch = PlainDecimalField(allow_null=True, required=False)
+    weight = PlainDecimalField(
+        max_digits=9,
+        decimal_places=4,
+        help_text=_("Percent (50 means 50 %, not 0.5): the share of the target amount."),
+    )
+    payout_at_threshold = PlainDecimalField(
+        max_digits=9,
+        decimal_places=4,
+        required=False,
+        help_text=_("Percent (50 means 50 %): the payout when the actual meets the threshold."),
+    )
+    payout_at_stretch = PlainDecimalField(
+        max_digits=9,
+        decimal_places=4,
+        required=False,
+        help_text=_("Percent (150 means 150 %): the payout at the stretch level and beyond."),
+    )
+    threshold = PlainDecimalField(allow_null=True, required=False, help_text=IN_KPI_UNIT)
+    target = PlainDecimalField(allow_null=True, required=False, help_text=IN_KPI_UNIT)
+    stretch = PlainDecimalField(allow_null=True, required=False, help_text=IN_KPI_UNIT)
 
     class Meta:
         model = Component
@@ -34,8 +50,13 @@ class ComponentSerializer(serializers.ModelSerializer):
 
 class GateSerializer(serializers.ModelSerializer):
     kpi = CodeRelatedField(slug_field="code", queryset=KPI.objects.all())
-    minimum = PlainDecimalField()
-    multiplier = PlainDecimalField(max_digits=9, decimal_places=4, required=False)
+    minimum = PlainDecimalField(help_text=IN_KPI_UNIT)
+    multiplier = PlainDecimalField(
+        max_digits=9,
+        decimal_places=4,
+        required=False,
+        help_text=_("Percent (50 means 50 %, not 0.5): what a line keeps if the gate is missed."),
+    )
 
     class Meta:
         model = Gate
@@ -43,7 +64,12 @@ class GateSerializer(serializers.ModelSerializer):
 
 
 class PlanSerializer(serializers.ModelSerializer):
-    cap_percent = PlainDecimalField(max_digits=9, decimal_places=4, required=False)
+    cap_percent = PlainDecimalField(
+        max_digits=9,
+        decimal_places=4,
+        required=False,
+        help_text=_("Percent (200 means 200 %): no line pays more than this share of its target."),
+    )
     components = ComponentSerializer(many=True, required=False)
     gates = GateSerializer(many=True, required=False)
 
@@ -98,9 +124,17 @@ class LineSerializer(serializers.ModelSerializer):
     full_name = serializers.CharField(source="employee.full_name")
     department = serializers.CharField(source="department.code", default=None, allow_null=True)
     target_amount = PlainDecimalField()
-    proration = PlainDecimalField(max_digits=20, decimal_places=12)
-    factor = serializers.SerializerMethodField()
-    gate_multiplier = serializers.SerializerMethodField()
+    proration = PlainDecimalField(
+        max_digits=20,
+        decimal_places=12,
+        help_text=_("A fraction, not a percent: 0.5 means half of the period's days."),
+    )
+    factor = serializers.SerializerMethodField(
+        help_text=_("Percent (87.5 means 87.5 %): the weighted payout before gates and cap.")
+    )
+    gate_multiplier = serializers.SerializerMethodField(
+        help_text=_("Percent (100 means 100 %): the product of the gates' multipliers.")
+    )
     adjustments_total = PlainDecimalField()
     amount = PlainDecimalField()
     explanation = serializers.SerializerMethodField()

@@ -109,7 +109,7 @@ class ProjectTransitionSerializer(serializers.Serializer):
 
 
 class UpdateSerializer(serializers.ModelSerializer):
-    author = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    author = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
     date = serializers.DateField(required=False)
 
     class Meta:

@@ -2,6 +2,7 @@
 KPI and BPI project ``code``, owner ``employee_number``); integers are taken as ids."""
 
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from apps.bpi.models import Project
@@ -9,7 +10,7 @@ from apps.departments.models import Department, Employee
 from apps.kpis.models import KPI
 from cxoffice.api.fields import CodeRelatedField
 
-from .models import RATING_MAX, RATING_MIN, Category, ColumnMapping, Feedback
+from .models import RATING_MAX, RATING_MIN, Category, ColumnMapping, Feedback, Status
 
 
 class FeedbackSerializer(serializers.ModelSerializer):
@@ -66,10 +67,14 @@ class CategorySerializer(serializers.ModelSerializer):
         fields = ["id", "code", "name", "department", "parent", "is_active"]
 
 
+@extend_schema_field({"type": "string", "enum": Status.values})
+class _StatusName(serializers.CharField):
+    """A status by its name: the schema lists them; the service refuses another one with the
+    list of statuses."""
+
+
 class TransitionSerializer(serializers.Serializer):
-    # Plain strings in the schema: the status choice set is named once (the feedback's field);
-    # the service refuses an unknown status with the list of statuses.
-    to = serializers.CharField(help_text=_("new, triaged, in_progress, resolved or closed"))
+    to = _StatusName(help_text=_("new, triaged, in_progress, resolved or closed"))
     resolution = serializers.CharField(required=False, allow_blank=True)
 
 
@@ -90,7 +95,7 @@ class BulkFeedbackSerializer(serializers.Serializer):
     errors)."""
 
     items = serializers.ListField(
-        child=serializers.JSONField(), allow_empty=False, max_length=200_000
+        child=serializers.JSONField(), allow_empty=False, min_length=1, max_length=200_000
     )
 
 

@@ -86,10 +86,12 @@ class FeedbackViewSet(
                 "oneOf": [
                     {
                         "type": "object",
-                        "properties": {"items": {"type": "array", "items": {"type": "object"}}},
+                        "properties": {
+                            "items": {"type": "array", "items": {"type": "object"}, "minItems": 1}
+                        },
                         "required": ["items"],
                     },
-                    {"type": "array", "items": {"type": "object"}},
+                    {"type": "array", "items": {"type": "object"}, "minItems": 1},
                 ]
             }
         },

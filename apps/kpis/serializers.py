@@ -67,7 +67,7 @@ class BulkResultsSerializer(serializers.Serializer):
     """``{"results": [row, ...]}``; rows are checked by the service (per-row errors)."""
 
     results = serializers.ListField(
-        child=serializers.DictField(), allow_empty=False, max_length=200_000
+        child=serializers.DictField(), allow_empty=False, min_length=1, max_length=200_000
     )
 
 

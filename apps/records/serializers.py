@@ -29,7 +29,7 @@ class TicketSerializer(_RecordSerializer):
 
 class ShipmentSerializer(_RecordSerializer):
     warehouse = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
-    carrier = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    carrier = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
 
     class Meta:
         model = Shipment
@@ -46,7 +46,7 @@ class BulkRecordsSerializer(serializers.Serializer):
     and carrier; ISO 8601 times); rows are checked by the loader (per-row errors)."""
 
     records = serializers.ListField(
-        child=serializers.DictField(), allow_empty=False, max_length=100_000
+        child=serializers.DictField(), allow_empty=False, min_length=1, max_length=100_000
     )
 
 

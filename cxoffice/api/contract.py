@@ -113,8 +113,7 @@ def _refusal(value: str, schema: dict) -> tuple[str, str] | None:
                 % {"limit": schema["maxLength"]},
                 "max_length",
             )
-        if "pattern" in schema and not re.search(schema["pattern"], value):
-            return _("This value does not have the expected form."), "invalid"
+        # A pattern (a period key's form …) is left to the view, whose message explains it.
         form = schema.get("format")
         if form == "date" and not _is_date(value):
             return _("Give a date as YYYY-MM-DD."), "invalid"

@@ -55,6 +55,26 @@ ERROR_SCHEMA = {
 
 WRITES = {"post", "put", "patch"}
 
+# The forms of a period key (SPEC §3): a year, a quarter, a month or an ISO week.
+PERIOD = r"^\d{4}(-Q[1-4]|-(0[1-9]|1[0-2])|-W(0[1-9]|[1-4]\d|5[0-3]))?$"
+WEEK = r"^\d{4}-W(0[1-9]|[1-4]\d|5[0-3])$"
+QUARTER = r"^\d{4}-Q[1-4]$"
+PARAMETER_PATTERNS = {"period": PERIOD, "period_from": PERIOD, "period_to": PERIOD,
+                      "period_in": PERIOD, "week": WEEK}  # fmt: skip
+OPERATION_PATTERNS = {("/api/v1/service-days/compliance/", "period"): QUARTER}
+
+RULES = _(
+    "Beyond what this schema states, a request can be refused by a business rule, with the "
+    "field and the rule named: 400 for a code or id that names nothing (code "
+    "does_not_exist, invalid_choice in a filter), a code or number already taken (unique, "
+    "duplicate), dates or levels out of order, a value outside its KPI's range, a rule "
+    "between fields (a value or a numerator and denominator, a scope and its holder), a "
+    "field that cannot change after creation (immutable), a period that does not exist, "
+    "text with a NUL character, or rows of a bulk write refused one by one (invalid_rows: an "
+    "unknown or wrong field in a row); 409 for a state that forbids it (approved, frozen, "
+    "retired)."
+)
+
 
 def _statuses(path: str, method: str) -> dict[str, str]:
     found = {
@@ -71,6 +91,19 @@ def _statuses(path: str, method: str) -> dict[str, str]:
     if path.rstrip("/").endswith("/auth/token"):
         found["429"] = _("Too many failed sign-ins for this user name: try again later.")
     return found
+
+
+def _digits_required(schema) -> None:
+    """drf-spectacular's decimal pattern ``^-?\\d{0,5}(?:\\.\\d{0,4})?$`` also matches "" and
+    "-", which no server reads as a number: require a digit."""
+    if isinstance(schema, dict):
+        if schema.get("format") == "decimal" and str(schema.get("pattern", "")).startswith("^-?"):
+            schema["pattern"] = "^-?(?=\\.?\\d)" + schema["pattern"][3:]
+        for value in schema.values():
+            _digits_required(value)
+    elif isinstance(schema, list):
+        for value in schema:
+            _digits_required(value)
 
 
 def _alternatives(schema):
@@ -109,6 +142,7 @@ def _strip_markers(schema):
 
 def request_alternatives(result, generator, request, public):
     """drf-spectacular post-processing hook: numbers for amounts and ids for codes in requests."""
+    _digits_required(result)
     schemas = result.get("components", {}).get("schemas", {})
     for name, schema in schemas.items():
         if name.endswith("Request"):
@@ -130,17 +164,24 @@ def document_errors(result, generator, request, public):
     """drf-spectacular post-processing hook: the Error component and every error status."""
     result.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR_SCHEMA
     reference = {"$ref": "#/components/schemas/Error"}
+    rules = str(RULES)
     for path, operations in result.get("paths", {}).items():
         for method, operation in operations.items():
             if method not in {"get", "post", "put", "patch", "delete"}:
                 continue
+            operation["description"] = "\n\n".join(
+                part for part in (operation.get("description", ""), rules) if part
+            )
+            for parameter in operation.get("parameters", []):
+                name = parameter.get("name")
+                pattern = OPERATION_PATTERNS.get((path, name), PARAMETER_PATTERNS.get(name))
+                schema = parameter.get("schema", {})
+                if pattern and schema.get("type") == "string" and "enum" not in schema:
+                    schema.setdefault("pattern", pattern)
             responses = operation.setdefault("responses", {})
             for status, description in _statuses(path, method).items():
-                responses.setdefault(
-                    status,
-                    {
-                        "description": str(description),
-                        "content": {"application/json": {"schema": reference}},
-                    },
-                )
+                response = responses.setdefault(status, {"description": str(description)})
+                # An operation's own response for the status keeps its words; the body of
+                # every refusal is the Error shape.
+                response.setdefault("content", {"application/json": {"schema": reference}})
     return result

@@ -131,7 +131,7 @@ def test_a_token_login_is_recorded_as_a_login(hr_user):
 def test_the_schema_documents_the_token_endpoint():
     document = yaml.safe_load(APIClient().get("/api/schema/").content)
     operations = document["paths"]["/api/v1/auth/token/"]
-    assert set(operations["post"]["responses"]) == {"200", "400", "429"}
+    assert set(operations["post"]["responses"]) >= {"200", "400", "429"}
     assert "Retry-After" in operations["post"]["responses"]["429"]["headers"]
-    assert set(operations["delete"]["responses"]) == {"204", "401"}
+    assert set(operations["delete"]["responses"]) >= {"204", "401"}
     assert "token_expired" in operations["delete"]["responses"]["401"]["description"]
