@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Everything `make test` checks: lint, migrations, and the whole suite twice — on SQLite and on a
-# throwaway PostgreSQL (its clock moved 400 days ahead) — browser tests included. Fails if either
-# run fails or runs no test.
+# Everything `make test` checks: lint, migrations, the whole suite twice — on SQLite and on a
+# throwaway PostgreSQL (its clock moved 400 days ahead) — browser tests included, and the API
+# fuzzed against its own schema (scripts/schemathesis.sh). Fails if any of them fails, or a
+# suite runs no test.
 # Each run includes tests/integration: a real redis-server and `celery -A cxoffice worker`
 # processes on a database of their own (a SQLite file, or a fresh database on the PostgreSQL server).
 set -uo pipefail
@@ -32,6 +33,10 @@ sqlite_rc=$?
 run_suite PostgreSQL env CXOFFICE_TEST_CLOCK_SHIFT_DAYS=400 scripts/with_postgres.sh
 pg_rc=$?
 
+step "API contract: schemathesis against a live server of this checkout"
+scripts/schemathesis.sh 2>&1 | tee "$logs/schemathesis.log"
+st_rc=${PIPESTATUS[0]}
+
 summary() {  # the final "=== N passed … ===" line of a run
   grep -E '^=+ .*(passed|failed|error|no tests ran).* =+$' "$logs/$1.log" | tail -n 1
 }
@@ -45,5 +50,7 @@ for name in SQLite PostgreSQL; do
 done
 [ "$sqlite_rc" -eq 0 ] || { echo "SQLite run failed (exit $sqlite_rc)"; ok=1; }
 [ "$pg_rc" -eq 0 ] || { echo "PostgreSQL run failed (exit $pg_rc)"; ok=1; }
+printf '%-11s %s\n' "API:" "$(grep -E '^schemathesis( figures|: )' "$logs/schemathesis.log" | tr '\n' ' ')"
+[ "$st_rc" -eq 0 ] || { echo "schemathesis found what the schema does not say (exit $st_rc)"; ok=1; }
 [ $ok -eq 0 ] && echo "All green." || echo "FAILED."
 exit $ok

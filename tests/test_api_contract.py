@@ -204,3 +204,14 @@ def test_business_rules_beyond_the_schema_are_named_in_every_description(schema)
             assert "does_not_exist" in operation["description"]
             assert "409" in operation["description"]
     assert json.dumps(schema).count("x-or-id") == 0
+
+
+@pytest.mark.parametrize("value", ["", "-", "1.2.3"])
+def test_an_amount_that_is_not_a_number_is_refused(admin_api, value):
+    body = {"code": "K1", "name": "K", "unit": "percent", "max_value": value}
+    _refusal(admin_api.post("/api/v1/kpis/", body), "max_value", "invalid")
+
+
+def test_an_empty_period_filter_is_refused_not_ignored(admin_api):
+    _refusal(admin_api.get("/api/v1/targets/?period="), "period", "blank")
+    _refusal(admin_api.get("/api/v1/feedback/?week="), "week", "blank")

@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from .models import Shipment, SupportTicket, SurveyResponse
+from .models import Shipment, Stage, SupportTicket, SurveyResponse
 
 COMMON = ["id", "source_system", "source_record_id", "department"]
 
@@ -30,6 +30,8 @@ class TicketSerializer(_RecordSerializer):
 class ShipmentSerializer(_RecordSerializer):
     warehouse = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
     carrier = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
+    # "" for an order delivered (or not yet started): the schema lists it with the stages.
+    stuck_stage = serializers.ChoiceField(choices=Stage.choices, read_only=True, allow_blank=True)
 
     class Meta:
         model = Shipment

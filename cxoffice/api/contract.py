@@ -113,7 +113,10 @@ def _refusal(value: str, schema: dict) -> tuple[str, str] | None:
                 % {"limit": schema["maxLength"]},
                 "max_length",
             )
-        # A pattern (a period key's form …) is left to the view, whose message explains it.
+        # A pattern (a period key's form …) is left to the view, whose message explains it;
+        # but an empty value the pattern refuses is not "no filter".
+        if value == "" and "pattern" in schema and not re.search(schema["pattern"], ""):
+            return _("This field may not be blank."), "blank"
         form = schema.get("format")
         if form == "date" and not _is_date(value):
             return _("Give a date as YYYY-MM-DD."), "invalid"
@@ -213,13 +216,23 @@ def _type_refusal(value, schema: dict, at: list) -> tuple[list, str] | None:
         if found:
             return found
     alternatives = schema.get("oneOf", []) + schema.get("anyOf", [])
-    if alternatives and all(_type_refusal(value, branch, at) for branch in alternatives):
+    if alternatives:
+        refusals = [_type_refusal(value, branch, at) for branch in alternatives]
+        if not all(refusals):
+            return None
+        # The branch of the value's own JSON type says best what is wrong ("" as an amount).
+        for branch, refusal in zip(alternatives, refusals, strict=True):
+            kind = _resolve(branch).get("type")
+            if kind in JSON_TYPES and JSON_TYPES[kind](value):
+                return refusal
         return at, " | ".join(str(_resolve(branch).get("type", "value")) for branch in alternatives)
     kind = schema.get("type")
     if kind is None and "enum" in schema:
         kind = "string" if all(isinstance(c, str) for c in schema["enum"] if c) else None
     if kind and kind in JSON_TYPES and not JSON_TYPES[kind](value):
         return at, kind
+    if schema.get("format") == "decimal" and not re.search(schema.get("pattern", ""), value):
+        return at, "decimal"  # "" or "-" is not an amount (DRF would read "" as null)
     if isinstance(value, dict):
         for name, sub in schema.get("properties", {}).items():
             if name in value:
@@ -251,10 +264,13 @@ def body_refusal(request) -> dict | None:
     at, expected = found
     field = _path(at) or None
     message = _("Expected a JSON value of type %(type)s.") % {"type": expected}
+    code = "invalid_type"
+    if expected == "decimal":
+        message, code = _("A valid number is required."), "invalid"
     return {
         "detail": f"{field}: {message}" if field else message,
         "field": field,
-        "code": "invalid_type",
+        "code": code,
         "errors": {field or "non_field_errors": [message]},
     }
 
