@@ -215,3 +215,22 @@ def test_an_amount_that_is_not_a_number_is_refused(admin_api, value):
 def test_an_empty_period_filter_is_refused_not_ignored(admin_api):
     _refusal(admin_api.get("/api/v1/targets/?period="), "period", "blank")
     _refusal(admin_api.get("/api/v1/feedback/?week="), "week", "blank")
+
+
+@pytest.mark.parametrize(
+    ("url", "field", "words"),
+    [
+        ("/api/v1/targets/?period=null", "period", "is not a period"),
+        ("/api/v1/bonus-runs/?period=2026-13", "period", "is not a period"),
+        ("/api/v1/feedback/?week=2026-47", "week", "is not an ISO week"),
+    ],
+)
+def test_a_period_filter_in_the_wrong_form_is_refused_with_the_forms(admin_api, url, field, words):
+    body = _refusal(admin_api.get(url), field, "invalid_period")
+    assert words in body["detail"]
+
+
+def test_the_schema_documents_the_salary_for_hr(schema):
+    salary = schema["components"]["schemas"]["Employee"]["properties"]["base_salary"]
+    assert salary["description"].startswith("HR only")
+    assert "base_salary" not in schema["components"]["schemas"]["Employee"].get("required", [])

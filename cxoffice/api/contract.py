@@ -113,10 +113,10 @@ def _refusal(value: str, schema: dict) -> tuple[str, str] | None:
                 % {"limit": schema["maxLength"]},
                 "max_length",
             )
-        # A pattern (a period key's form …) is left to the view, whose message explains it;
-        # but an empty value the pattern refuses is not "no filter".
-        if value == "" and "pattern" in schema and not re.search(schema["pattern"], ""):
-            return _("This field may not be blank."), "blank"
+        if "pattern" in schema and not re.search(schema["pattern"], value):
+            if value == "":  # not "no filter": the parameter was given, empty
+                return _("This field may not be blank."), "blank"
+            return _pattern_refusal(value, schema["pattern"])
         form = schema.get("format")
         if form == "date" and not _is_date(value):
             return _("Give a date as YYYY-MM-DD."), "invalid"
@@ -136,6 +136,21 @@ def _refusal(value: str, schema: dict) -> tuple[str, str] | None:
             "max_value",
         )
     return None
+
+
+def _pattern_refusal(value: str, pattern: str) -> tuple[str, str]:
+    from apps.kpis.periods import PeriodError
+
+    from .schema import PERIOD, QUARTER, WEEK
+
+    if pattern == PERIOD:
+        return str(PeriodError(value)), "invalid_period"
+    if pattern == WEEK:
+        message = _("“%(key)s” is not an ISO week: use the form 2026-W47 (year, W, week number).")
+        return message % {"key": value}, "invalid_period"
+    if pattern == QUARTER:
+        return _("Give a quarter, such as 2026-Q4."), "invalid_period"
+    return _("This value does not have the expected form."), "invalid"
 
 
 def _is_date(value: str) -> bool:
