@@ -19,6 +19,7 @@ from import_export.formats.base_formats import CSV, XLSX
 from import_export.widgets import ForeignKeyWidget
 
 from apps.departments.models import Employee
+from cxoffice.admin_numbers import PLAIN_DECIMALS
 from cxoffice.admin_tools import ServiceCheckedForm, adopt
 from cxoffice.errors import ApplicationError
 from cxoffice.numbers import plain
@@ -74,6 +75,7 @@ class ComponentInline(admin.TabularInline):
               "target", "stretch"]  # fmt: skip
     autocomplete_fields = ["kpi"]
     extra = 1
+    formfield_overrides = PLAIN_DECIMALS
 
 
 class GateInline(admin.TabularInline):
@@ -82,6 +84,7 @@ class GateInline(admin.TabularInline):
     fields = ["kpi", "scope", "minimum", "multiplier"]
     autocomplete_fields = ["kpi"]
     extra = 0
+    formfield_overrides = PLAIN_DECIMALS
 
 
 @admin.register(Plan)
@@ -93,6 +96,7 @@ class PlanAdmin(admin.ModelAdmin):
     fields = [*services.PLAN_FIELDS, "version"]
     readonly_fields = ["version"]
     inlines = [ComponentInline, GateInline]
+    formfield_overrides = PLAIN_DECIMALS
     actions = ["new_version"]
 
     @admin.action(description=_("Create a new version (copies components, gates, enrollments)"),
