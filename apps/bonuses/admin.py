@@ -20,6 +20,7 @@ from import_export.widgets import ForeignKeyWidget
 
 from apps.departments.models import Employee
 from cxoffice.admin_deletes import DeletesThroughService
+from cxoffice.admin_numbers import PLAIN_DECIMALS
 from cxoffice.admin_tools import ServiceCheckedForm, adopt
 from cxoffice.errors import ApplicationError
 from cxoffice.numbers import plain
@@ -75,6 +76,7 @@ class ComponentInline(admin.TabularInline):
               "target", "stretch"]  # fmt: skip
     autocomplete_fields = ["kpi"]
     extra = 1
+    formfield_overrides = PLAIN_DECIMALS
 
 
 class GateInline(admin.TabularInline):
@@ -83,6 +85,7 @@ class GateInline(admin.TabularInline):
     fields = ["kpi", "scope", "minimum", "multiplier"]
     autocomplete_fields = ["kpi"]
     extra = 0
+    formfield_overrides = PLAIN_DECIMALS
 
 
 @admin.register(Plan)
@@ -94,6 +97,7 @@ class PlanAdmin(DeletesThroughService, admin.ModelAdmin):
     fields = [*services.PLAN_FIELDS, "version"]
     readonly_fields = ["version"]
     inlines = [ComponentInline, GateInline]
+    formfield_overrides = PLAIN_DECIMALS
     actions = ["new_version"]
 
     @admin.action(description=_("Create a new version (copies components, gates, enrollments)"),

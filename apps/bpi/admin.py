@@ -16,10 +16,11 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from apps.kpis import formatting
 from apps.targets.charts import sparkline_svg
+from cxoffice.admin_numbers import PLAIN_DECIMALS
 from cxoffice.admin_tools import ServiceCheckedForm, adopt
 from cxoffice.errors import ApplicationError
-from cxoffice.numbers import plain
 
 from . import selectors, services
 from .models import KPILink, Milestone, Project, Status, Update
@@ -112,15 +113,25 @@ class ProjectChildInline(admin.TabularInline):
 
 
 class KPILinkInline(ProjectChildInline):
+    """Numbers in the KPI's unit and decimals (``4.8%``); the inputs of those who may edit show
+    the stored number exactly, without trailing zeros."""
+
     model = KPILink
     formset = KPILinkFormSet
-    fields = ["kpi", "department", "baseline", "baseline_period", "goal", "current", "trend"]
-    readonly_fields = ["baseline_period", "current", "trend"]
+    fields = ["kpi", "department", "baseline", "baseline_source", "goal", "current", "trend"]
+    readonly_fields = ["baseline_source", "baseline_shown", "goal_shown", "current", "trend"]
     autocomplete_fields = ["kpi", "department"]
+    formfield_overrides = PLAIN_DECIMALS
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self._facts: dict[int, tuple[KPILink, list]] | None = None  # this request's
+
+    def get_fields(self, request, obj=None):
+        if may_edit(request, obj) and self.has_change_permission(request, obj):
+            return list(self.fields)
+        # Read-only: the numbers as people read them rather than the stored 8 places.
+        return ["kpi", "department", "baseline_shown", "goal_shown", "current", "trend"]
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("project", "kpi", "department")
@@ -137,13 +148,38 @@ class KPILinkInline(ProjectChildInline):
             self._facts = {each.pk: (each, trends[each.pk]) for each in links}
         return self._facts.get(link.pk)
 
+    @staticmethod
+    def _read(value, link: KPILink, period: str, basis: str) -> str:
+        """``4.8% (2025-12)``, with how the value was read when not explicit."""
+        shown = formatting.kpi_value_text(value, link.kpi)
+        how = ", ".join(part for part in (period, formatting.basis_text(basis)) if part)
+        return f"{shown} ({how})" if how else shown
+
+    @admin.display(description=_("baseline from"))
+    def baseline_source(self, link):
+        if link.pk is None or link.baseline is None:
+            return "—"
+        if not link.baseline_period:
+            return gettext("given by hand")
+        return self._read(link.baseline, link, link.baseline_period, link.baseline_basis)
+
+    @admin.display(description=_("baseline"))
+    def baseline_shown(self, link):
+        if link.pk is None or link.baseline is None:
+            return "—"
+        return self._read(link.baseline, link, link.baseline_period, link.baseline_basis)
+
+    @admin.display(description=_("goal"))
+    def goal_shown(self, link):
+        return "—" if link.pk is None else formatting.kpi_value_text(link.goal, link.kpi)
+
     @admin.display(description=_("current"))
     def current(self, link):
         facts = self._facts_of(link)
         if facts is None or facts[0].current is None:
             return "—"
         loaded = facts[0]
-        return f"{plain(loaded.current)} ({loaded.current_period})"
+        return self._read(loaded.current, loaded, loaded.current_period, loaded.current_basis)
 
     @admin.display(description=_("trend"))
     def trend(self, link):

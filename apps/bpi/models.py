@@ -86,8 +86,9 @@ class Project(models.Model):
 
 
 class KPILink(models.Model):
-    """A KPI the project should move, measured for one department (or the company when no
-    department is given): from ``baseline`` towards ``goal``."""
+    """A KPI the project should move, from ``baseline`` towards ``goal``, measured for the
+    department it names — or, naming none, for the project's department when it has exactly
+    one, else the company (SPEC §8; ``selectors.link_holder``)."""
 
     project = models.ForeignKey(
         Project, verbose_name=_("project"), on_delete=models.CASCADE, related_name="kpi_links"
@@ -96,15 +97,21 @@ class KPILink(models.Model):
     department = models.ForeignKey(
         Department, verbose_name=_("department"), null=True, blank=True,
         on_delete=models.PROTECT, related_name="+",
-        help_text=_("Where the KPI is measured; empty: the whole company."),
+        help_text=_("Where the KPI is measured; empty: the project's department when it has "
+                    "exactly one, else the whole company."),
     )  # fmt: skip
     baseline = models.DecimalField(
         _("baseline"), max_digits=24, decimal_places=8, null=True, blank=True,
-        help_text=_("Empty: the latest result before the project's start date."),
+        help_text=_("Empty: the latest value before the project's start date."),
     )  # fmt: skip
     baseline_period = models.CharField(
         _("baseline period"), max_length=10, blank=True,
-        help_text=_("The period of the result the baseline was taken from, if any."),
+        help_text=_("The period the baseline was read for, if it was defaulted."),
+    )  # fmt: skip
+    baseline_basis = models.CharField(
+        _("baseline basis"), max_length=10, blank=True,
+        help_text=_("How the defaulted baseline was read: explicit, rolled up or from "
+                    "sub-departments."),
     )  # fmt: skip
     goal = models.DecimalField(_("goal"), max_digits=24, decimal_places=8)
 

@@ -6,12 +6,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date
 
-from django.db.models import OuterRef, Q, QuerySet, Subquery
+from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from apps.kpis.models import Scope
 from apps.kpis.periods import Period, PeriodType
-from apps.kpis.selectors import Holder, KPIValue, kpi_latest_results, result_book
+from apps.kpis.selectors import NONE, Holder, KPIValue, kpi_latest_values, result_book
 
 from . import calculations
 from .models import CLOSED_STATUSES, KPILink, Project, Status, Update
@@ -28,7 +28,10 @@ def project_list() -> QuerySet[Project]:
     latest = Update.objects.filter(project=OuterRef("pk")).order_by("-date", "-id")
     return (
         Project.objects.select_related("owner", "sponsor")
-        .prefetch_related("departments", "kpi_links__kpi", "kpi_links__department")
+        .prefetch_related(
+            "departments",
+            Prefetch("kpi_links", queryset=KPILink.objects.select_related("kpi", "department")),
+        )
         .annotate(progress=Subquery(latest.values("progress_percent")[:1]))
     )
 
@@ -37,30 +40,44 @@ def projects_overdue(today: date | None = None) -> QuerySet[Project]:
     return project_list().filter(overdue_q(today)).order_by("due_date", "code")
 
 
-def _holder(link: KPILink) -> Holder:
-    return Holder(Scope.DEPARTMENT, link.department_id) if link.department_id else Holder.company()
+def link_holder(link: KPILink, *, project_departments: Iterable[int] | None = None) -> Holder:
+    """Whom a KPI link measures (SPEC §8): the department it names; when it names none, the
+    project's department if the project has exactly one, else the company.
+
+    ``project_departments`` (ids) defaults to the project's prefetched departments."""
+    if link.department_id:
+        return Holder(Scope.DEPARTMENT, link.department_id)
+    if project_departments is None:
+        project_departments = [department.pk for department in link.project.departments.all()]
+    ids = set(project_departments)
+    return Holder(Scope.DEPARTMENT, ids.pop()) if len(ids) == 1 else Holder.company()
 
 
 def attach_current_values(projects: Iterable[Project]) -> None:
-    """Set ``current`` (the latest result, or None), ``current_period`` and ``impact`` on every
-    prefetched KPI link of ``projects`` — one query for all of them.
+    """Set ``current`` (the latest value in the link's scope, or None) with ``current_period``
+    and ``current_basis``, and ``impact``, on every prefetched KPI link of ``projects`` — in a
+    fixed number of queries for all of them.
 
-    Impact (SPEC §8) is measured for completed and verified projects only, from the latest
-    result whose period ends after the completion date (none yet: status ``unknown``)."""
+    The current value is read like every value (``kpi_latest_values``: explicit, rolled up from
+    finer periods or from sub-departments), at the KPI's frequency. Impact (SPEC §8) is
+    measured for completed and verified projects only, from the latest value whose period ends
+    after the completion date (none yet: status ``unknown``)."""
     links = [link for project in projects for link in project.kpi_links.all()]
-    latest = kpi_latest_results((link.kpi_id, _holder(link)) for link in links)
+    holders = {link.pk: link_holder(link) for link in links}
+    latest = kpi_latest_values((link.kpi, holders[link.pk]) for link in links)
     for link in links:
-        found = latest.get((link.kpi_id, _holder(link)))
-        link.current = found.value if found else None
-        link.current_period = found.period if found else ""
+        found = latest.get((link.kpi_id, holders[link.pk]))
+        link.current = found.value.value if found else None
+        link.current_period = found.period.key if found else ""
+        link.current_basis = found.value.basis if found else NONE
         link.impact = None
         project = link.project
         if project.status in (Status.COMPLETED, Status.VERIFIED) and project.completed_on:
-            after = found if found and found.period_end > project.completed_on else None
+            after = found if found and found.period.end > project.completed_on else None
             link.impact = calculations.impact(
                 baseline=link.baseline,
                 goal=link.goal,
-                latest=after.value if after else None,
+                latest=after.value.value if after else None,
                 higher_is_better=link.kpi.higher_is_better,
             )
 
@@ -72,7 +89,7 @@ def kpi_link_trends(
     links: Iterable[KPILink], *, length: int = TREND_LENGTH, today: date | None = None
 ) -> dict[int, list[tuple[Period, KPIValue]]]:
     """The last ``length`` complete periods of each link's KPI, at the KPI's frequency and in
-    the link's scope, keyed by link id — two queries for all the links together."""
+    the scope the link measures, keyed by link id — two queries for all the links together."""
     links = list(links)
     today = today or timezone.localdate()
     periods = {
@@ -81,16 +98,17 @@ def kpi_link_trends(
     }
     if not links:
         return {}
+    holders = {link.pk: link_holder(link) for link in links}
     book = result_book(
         kpis={link.kpi_id: link.kpi for link in links}.values(),
-        holders={_holder(link) for link in links},
+        holders=set(holders.values()),
         periods={p for series in periods.values() for p in series},
     )
     return {
         link.pk: list(
             zip(
                 periods[link.pk],
-                book.series(link.kpi, _holder(link), periods[link.pk]),
+                book.series(link.kpi, holders[link.pk], periods[link.pk]),
                 strict=True,
             )
         )

@@ -34,8 +34,11 @@ class ImpactSerializer(serializers.Serializer):
 
 
 class KPILinkSerializer(serializers.ModelSerializer):
-    """``current`` is the latest result in the link's scope; ``impact`` is measured once the
-    project is completed (null before)."""
+    """A link naming no ``department`` measures the project's department when it has exactly
+    one, else the company. ``baseline`` (when defaulted) and ``current`` are values read like
+    any other — ``*_basis``: ``explicit``, ``rolled_up`` or ``children`` (empty for a baseline
+    given by hand, ``none`` for no current value) — for ``*_period``. ``impact`` is measured once
+    the project is completed (null before)."""
 
     kpi = CodeRelatedField(slug_field="code", queryset=KPI.objects.all())
     department = CodeRelatedField(
@@ -45,13 +48,14 @@ class KPILinkSerializer(serializers.ModelSerializer):
     goal = PlainDecimalField()
     current = serializers.SerializerMethodField()
     current_period = serializers.SerializerMethodField()
+    current_basis = serializers.SerializerMethodField()
     impact = serializers.SerializerMethodField()
 
     class Meta:
         model = KPILink
-        fields = ["kpi", "department", "baseline", "baseline_period", "goal", "current",
-                  "current_period", "impact"]  # fmt: skip
-        read_only_fields = ["baseline_period"]
+        fields = ["kpi", "department", "baseline", "baseline_period", "baseline_basis", "goal",
+                  "current", "current_period", "current_basis", "impact"]  # fmt: skip
+        read_only_fields = ["baseline_period", "baseline_basis"]
         validators: list = []
 
     @extend_schema_field(PlainDecimalField(allow_null=True))
@@ -61,6 +65,9 @@ class KPILinkSerializer(serializers.ModelSerializer):
 
     def get_current_period(self, link) -> str:
         return getattr(link, "current_period", "")
+
+    def get_current_basis(self, link) -> str:
+        return getattr(link, "current_basis", "none")
 
     @extend_schema_field(ImpactSerializer(allow_null=True))
     def get_impact(self, link):

@@ -19,14 +19,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from apps.departments.models import Department, Employee
-from apps.kpis.models import KPI, Scope
-from apps.kpis.selectors import Holder, kpi_latest_results
+from apps.kpis.selectors import PeriodValue, kpi_latest_values
 from apps.kpis.services import check_in_range
 from cxoffice.errors import ApplicationError, ConflictError, PermissionDeniedError
 from cxoffice.mail import reminder, send_all
 from cxoffice.services import apply_changes, validate_and_save
 
 from .models import KPILink, Milestone, Project, Status, Update
+from .selectors import link_holder
 
 OWNER, SPONSOR = "owner", "sponsor"
 # The status flow: from → {to: who may do it}. Administrators may do every move in the table.
@@ -201,7 +201,8 @@ def project_update(
     """Change a project's fields (the owner or an administrator). The owner changes only through
     an administrator; the status only through :func:`project_transition`. ``kpi_links``, when
     given, replaces the project's links (kept where the KPI and scope match). A new start date
-    refreshes the baselines that were defaulted from the results."""
+    (or, for links naming no department, another set of departments) refreshes the baselines
+    that were defaulted from the results."""
     project = (
         Project.objects.select_for_update(of=("self",))
         .select_related("owner", "sponsor")
@@ -219,11 +220,17 @@ def project_update(
     _check_project(project)
     validate_and_save(project)
     if departments is not None:
+        before = set(project.departments.values_list("pk", flat=True))
         project.departments.set(departments)
+        if {department.pk for department in departments} != before:
+            changed.append("departments")  # links naming no department may measure another
     if kpi_links is not None:
         _links_replace(project, kpi_links)
-    if "start_date" in changed:
-        for link in project.kpi_links.select_related("kpi", "department"):
+    if {"start_date", "departments"} & set(changed):
+        links = project.kpi_links.select_related("kpi", "department")
+        if "start_date" not in changed:
+            links = links.filter(department=None)
+        for link in links:
             if link.baseline is None or link.baseline_period:
                 link.project = project
                 _link_save(link, {"baseline": None})
@@ -318,15 +325,19 @@ def project_transition(*, user, project: Project, to: str) -> Project:
 # --- KPI links, updates, milestones ------------------------------------------------------------
 
 
-def default_baseline(project: Project, kpi: KPI, department: Department | None):
-    """The latest result of the KPI before the project's start, for the link's scope (the
-    department, or the company), through the KPI selectors."""
-    holder = Holder(Scope.DEPARTMENT, department.pk) if department else Holder.company()
-    return kpi_latest_results([(kpi.pk, holder)], before=project.start_date).get((kpi.pk, holder))
+def default_baseline(link: KPILink) -> PeriodValue | None:
+    """The latest value of the link's KPI before the project's start, in the scope the link
+    measures (``selectors.link_holder``), read as every value is (explicit, rolled up from finer
+    periods, or from sub-departments), with its period and basis."""
+    project = link.project
+    # The stored departments, not a list prefetched before a change made in this request.
+    holder = link_holder(link, project_departments=project.departments.values_list("pk", flat=True))
+    latest = kpi_latest_values([(link.kpi, holder)], before=project.start_date)
+    return latest.get((link.kpi_id, holder))
 
 
 def _link_save(link: KPILink, data: dict[str, Any]) -> KPILink:
-    """Save a link; a baseline left empty (or given as null) is the latest result before the
+    """Save a link; a baseline left empty (or given as null) is the latest value before the
     project's start, and such a defaulted baseline follows a change of the KPI or scope."""
     changed = []
     for field in ("kpi", "department", "baseline", "goal"):
@@ -343,11 +354,12 @@ def _link_save(link: KPILink, data: dict[str, Any]) -> KPILink:
     if moved and "baseline" not in changed:
         link.baseline = None
     if link.baseline is None and link.kpi_id is not None:
-        latest = default_baseline(link.project, link.kpi, link.department)
-        link.baseline = latest.value if latest else None
-        link.baseline_period = latest.period if latest else ""
+        latest = default_baseline(link)
+        link.baseline = latest.value.value if latest else None
+        link.baseline_period = latest.period.key if latest else ""
+        link.baseline_basis = latest.value.basis if latest else ""
     elif "baseline" in changed:
-        link.baseline_period = ""  # given by hand
+        link.baseline_period = link.baseline_basis = ""  # given by hand
     if link.kpi_id is not None:
         for field in ("baseline", "goal"):
             check_in_range(link.kpi, getattr(link, field), field)

@@ -1,4 +1,5 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.http import HttpResponseRedirect
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportExportMixin
@@ -85,8 +86,26 @@ class KPIResultForm(ServiceCheckedForm):
         if "value" in self.fields:
             self.fields["value"].required = False
 
+    def result_changes(self) -> dict:
+        """What the user changed on a stored result, for the update service (its KPI, scope,
+        holder and period are read-only on the change form)."""
+        return {
+            name: self.cleaned_data[name]
+            for name in self.changed_data
+            if name in services.RESULT_CHANGE_FIELDS and name in self.cleaned_data
+        }
+
     def clean(self):
         cleaned = super().clean()
+        if self.instance.pk is not None:
+            if not self.errors:
+                self.run_check(
+                    services.kpi_result_check_update,
+                    user=self.user,
+                    result=self.instance,
+                    **self.result_changes(),
+                )
+            return cleaned
         kpi, scope, period = cleaned.get("kpi"), cleaned.get("scope"), cleaned.get("period")
         if not (kpi and scope and period) or self.errors:
             return cleaned
@@ -155,6 +174,13 @@ class KPIResultAdmin(ImportExportMixin, SimpleHistoryAdmin):
     list_select_related = ["kpi", "department", "employee", "entered_by"]
     history_list_display = ["value", "numerator", "denominator", "note"]
     date_hierarchy = "period_start"
+    fields = KPIResultForm.Meta.fields
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = list(super().get_readonly_fields(request, obj))
+        if obj is not None:  # a result's identity is fixed once it exists
+            readonly += [name for name in services.RESULT_KEY_FIELDS if name not in readonly]
+        return readonly
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change=change, **kwargs)
@@ -186,9 +212,12 @@ class KPIResultAdmin(ImportExportMixin, SimpleHistoryAdmin):
         )
 
     def save_model(self, request, obj, form, change):
-        values = form.checked_values
-        existing = obj if change else None
-        if existing is None:
+        if change:
+            saved = services.kpi_result_update(
+                user=request.user, result=obj, **form.result_changes()
+            )
+        else:
+            values = form.checked_values
             saved, _outcome = services.kpi_result_upsert(
                 user=request.user,
                 kpi=obj.kpi,
@@ -202,15 +231,16 @@ class KPIResultAdmin(ImportExportMixin, SimpleHistoryAdmin):
                 sample_size=values.sample_size,
                 note=form.cleaned_data.get("note", ""),
             )
-        else:
-            saved = services.kpi_result_write(
-                result=obj,
-                values=values,
-                note=form.cleaned_data.get("note", ""),
-                source=obj.source,
-                user=request.user,
-            )
         adopt(obj, saved)
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        # The form runs the services' checks; a refusal found only while writing (a change made
+        # meanwhile) rolls the save back and is shown as a message, never a 500.
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except ApplicationError as error:
+            self.message_user(request, str(error.message), level=messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
 
     def delete_model(self, request, obj):
         services.kpi_result_delete(user=request.user, result=obj)

@@ -20,12 +20,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from functools import lru_cache
 
-from django.db.models import F, Q, QuerySet, Window
-from django.db.models.functions import RowNumber
+from django.db.models import Max, Q, QuerySet
 
 from apps.departments.roles import employees_visible_to
 from apps.departments.selectors import department_descendant_ids, department_parent_map
@@ -194,14 +193,19 @@ def holder_departments(holder: Holder, parent_map: dict[int, int | None]) -> set
 
 
 def result_book(
-    *, kpis: Iterable[KPI], holders: Iterable[Holder], periods: Iterable[Period]
+    *,
+    kpis: Iterable[KPI],
+    holders: Iterable[Holder],
+    periods: Iterable[Period],
+    parent_map: dict[int, int | None] | None = None,
 ) -> ResultBook:
-    """Load, in two queries, every result that the values of ``kpis`` × ``holders`` ×
-    ``periods`` can depend on: explicit results of those periods and of every finer period
-    inside them, for each holder and (for department roll-ups) every department below it."""
+    """Load, in two queries (one when given the department tree's ``parent_map``), every result
+    that the values of ``kpis`` × ``holders`` × ``periods`` can depend on: explicit results of
+    those periods and of every finer period inside them, for each holder and (for department
+    roll-ups) every department below it."""
     kpis = list(kpis)
     periods = list(periods)
-    parent_map = department_parent_map()
+    parent_map = department_parent_map() if parent_map is None else parent_map
     if not kpis or not periods:
         return ResultBook(kpis=kpis, rows=[], department_parents=parent_map)
     first = min(p.start for p in periods)
@@ -253,48 +257,108 @@ def kpi_series(
 
 
 @dataclass(frozen=True)
-class LatestResult:
-    """The most recent explicit result of a KPI for a holder: its period and value."""
+class PeriodValue:
+    """A value read for a period (see :class:`KPIValue` for how it was obtained)."""
 
-    period: str
-    period_end: date
-    value: Decimal
+    period: Period
+    value: KPIValue
 
 
-def kpi_latest_results(
-    pairs: Iterable[tuple[int, Holder]], *, before: date | None = None
-) -> dict[tuple[int, Holder], LatestResult]:
-    """The latest explicit result of each (KPI id, holder) pair — the one whose period ends last
-    (the shorter period on a tie) — among periods ending before ``before`` when given.
+# How many periods before the latest one with a contributing result are tried when that one
+# has no value (a ratio result entered without numerator and denominator does not roll up).
+LATEST_LOOK_BACK = 8
 
-    One query whatever the number of pairs (a window function ranks each pair's results); pairs
-    without any result are absent from the answer."""
-    pairs = set(pairs)
-    if not pairs:
+
+def _contributors(kpi: KPI, holder: Holder, parent_map: dict[int, int | None]) -> list[Holder]:
+    """Whose explicit results can make up the holder's value: its own, and for ``ratio`` and
+    ``sum`` KPIs of a department or the company those of every department below it."""
+    if (
+        kpi.aggregation not in (Aggregation.RATIO, Aggregation.SUM)
+        or holder.scope == Scope.EMPLOYEE
+    ):
+        return [holder]
+    below = holder_departments(holder, parent_map) - {holder.id}
+    return [holder, *(Holder(Scope.DEPARTMENT, department) for department in sorted(below))]
+
+
+def kpi_latest_values(
+    pairs: Iterable[tuple[KPI, Holder]], *, before: date | None = None
+) -> dict[tuple[int, Holder], PeriodValue]:
+    """The latest value of each (KPI, holder) pair at the KPI's frequency, read as every value
+    is read (module docstring: explicit, rolled up from finer periods, or from sub-departments),
+    with its period and basis; only periods ending before ``before`` when given.
+
+    The latest period is the one (at the KPI's frequency) holding the latest explicit result
+    that can contribute — the holder's own, or a department's below it — of the frequency or a
+    finer one (for medians: of the frequency only, as they never roll up); should it have no
+    value, up to :data:`LATEST_LOOK_BACK` − 1 earlier periods are tried. Three queries whatever
+    the number of pairs; pairs without a value are absent from the answer."""
+    asked = {(kpi.pk, holder): kpi for kpi, holder in pairs}
+    if not asked:
         return {}
+    parent_map = department_parent_map()
+    contributors = {key: _contributors(kpi, key[1], parent_map) for key, kpi in asked.items()}
     who = Q()
-    for kpi_id, holder in pairs:
-        condition = Q(kpi_id=kpi_id, scope=holder.scope)
-        if holder.scope == Scope.DEPARTMENT:
-            condition &= Q(department_id=holder.id)
-        elif holder.scope == Scope.EMPLOYEE:
-            condition &= Q(employee_id=holder.id)
-        who |= condition
-    results = KPIResult.objects.filter(who)
+    departments: set[int] = set()
+    employees: set[int] = set()
+    for holder in {h for each in contributors.values() for h in each}:
+        if holder.scope == Scope.COMPANY:
+            who |= Q(scope=Scope.COMPANY)
+        elif holder.scope == Scope.DEPARTMENT:
+            departments.add(holder.id)
+        else:
+            employees.add(holder.id)
+    if departments:
+        who |= Q(scope=Scope.DEPARTMENT, department_id__in=departments)
+    if employees:
+        who |= Q(scope=Scope.EMPLOYEE, employee_id__in=employees)
+    results = KPIResult.objects.filter(who, kpi_id__in={kpi_id for kpi_id, _ in asked})
     if before is not None:
         results = results.filter(period_end__lt=before)
-    ranked = results.annotate(
-        rank=Window(
-            RowNumber(),
-            partition_by=[F("kpi_id"), F("scope"), F("department_id"), F("employee_id")],
-            order_by=[F("period_end").desc(), F("period_start").desc()],
-        )
-    ).filter(rank=1)
-    latest = {}
-    for kpi_id, scope, department_id, employee_id, period, end, value in ranked.values_list(
-        "kpi_id", "scope", "department_id", "employee_id", "period", "period_end", "value"
+    latest: dict[tuple, date] = {}  # (KPI id, holder, period type) → latest anchor
+    for kpi_id, scope, department_id, employee_id, period_type, anchor in (
+        results.values_list("kpi_id", "scope", "department_id", "employee_id", "period_type")
+        .annotate(latest=Max("period_anchor"))
+        .values_list("kpi_id", "scope", "department_id", "employee_id", "period_type", "latest")
+        .order_by()
     ):
         holder = Holder(scope, department_id if scope == Scope.DEPARTMENT else employee_id)
-        if (kpi_id, holder) in pairs:
-            latest[(kpi_id, holder)] = LatestResult(period, end, value)
-    return latest
+        key = (kpi_id, holder, period_type)
+        latest[key] = max(anchor, latest.get(key, anchor))
+    candidates: dict[tuple[int, Holder], list[Period]] = {}
+    for (kpi_id, holder), kpi in asked.items():
+        frequency = PeriodType(kpi.frequency)
+        types = [frequency] if kpi.aggregation == Aggregation.MEDIAN else [
+            t for t, rank in RANK.items() if rank <= RANK[frequency]
+        ]  # fmt: skip
+        anchors = [
+            latest[(kpi_id, contributor, t)]
+            for contributor in contributors[(kpi_id, holder)]
+            for t in types
+            if (kpi_id, contributor, t) in latest
+        ]
+        if not anchors:
+            continue
+        period = Period.for_date(max(anchors), frequency)
+        if before is not None:
+            last_complete = Period.for_date(before - timedelta(days=1), frequency)
+            if last_complete.end >= before:
+                last_complete = last_complete.previous()
+            period = min(period, last_complete)
+        candidates[(kpi_id, holder)] = period.last(LATEST_LOOK_BACK)
+    if not candidates:
+        return {}
+    book = result_book(
+        kpis=[asked[key] for key in candidates],
+        holders={holder for _kpi_id, holder in candidates},
+        periods={period for periods in candidates.values() for period in periods},
+        parent_map=parent_map,
+    )
+    answer = {}
+    for (kpi_id, holder), periods in candidates.items():
+        for period in reversed(periods):
+            value = book.value(kpi_id, holder, period)
+            if value.basis != NONE:
+                answer[(kpi_id, holder)] = PeriodValue(period, value)
+                break
+    return answer

@@ -14,7 +14,7 @@ from cxoffice.errors import ApplicationError, RowError, RowsError
 from . import selectors, services
 from .filters import KPIFilter, KPIResultFilter
 from .models import Scope
-from .periods import Period, PeriodError, PeriodType, is_valid_key, period_range
+from .periods import Period, PeriodError, PeriodType, period_range
 from .serializers import (
     BulkOutcomeSerializer,
     BulkResultsSerializer,
@@ -196,31 +196,10 @@ class KPIResultViewSet(viewsets.ModelViewSet):
         return Response(self.get_serializer(result).data, status=code)
 
     def perform_update(self, serializer):
-        result = serializer.instance
-        data = serializer.validated_data
-        if "period" in data and is_valid_key(data["period"]):
-            data["period"] = Period.parse(data["period"]).key  # "2026-w47" is 2026-W47
-        for key in ("kpi", "scope", "department", "employee", "period"):
-            if key in data and data[key] != getattr(result, key):
-                raise ApplicationError(
-                    _("A result's KPI, scope and period cannot change; write a new result."),
-                    field=key,
-                    code="immutable",
-                )
-        values = {
-            name: data.get(name, getattr(result, name))
-            for name in ("value", "numerator", "denominator", "sample_size", "note", "source")
-        }
-        if ("numerator" in data or "denominator" in data) and "value" not in data:
-            values["value"] = None  # derived again from the new numerator and denominator
-        serializer.instance, _outcome = services.kpi_result_upsert(
-            user=self.request.user,
-            kpi=result.kpi,
-            scope=result.scope,
-            department=result.department,
-            employee=result.employee,
-            period=result.period,
-            **values,
+        # Every rule (fixed KPI, scope, holder and period; the value derived again) is the
+        # service's, the same the admin's change form runs.
+        serializer.instance = services.kpi_result_update(
+            user=self.request.user, result=serializer.instance, **serializer.validated_data
         )
 
     def perform_destroy(self, instance):

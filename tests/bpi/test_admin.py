@@ -210,7 +210,8 @@ def test_the_change_page_shows_current_values_and_a_trend_per_kpi(client, world)
     KPILink.objects.create(project=project, kpi=kpi, baseline=D(7), goal=D(3))
     client.force_login(world["other"])  # read-only pages show them too
     html = client.get(change_url(project)).content.decode()
-    assert f"4.5 ({last})" in html
+    assert f"4.5% ({last})" in html  # in the KPI's unit (percent) and decimals (1)
+    assert "7.0%" in html  # the baseline, given by hand
     assert html.count('<svg class="sparkline"') == 1
     assert "chat.wait_minutes" in html
 

@@ -48,8 +48,9 @@ def world():
     kpi = KPIFactory(code="delivery.late_rate", frequency="month", aggregation="mean",
                      direction="lower_is_better")  # fmt: skip
     logistics = DepartmentFactory(code="LOG")
-    KPIResultFactory(kpi=kpi, period="2025-12", value=D("11"))
-    KPIResultFactory(kpi=kpi, period="2026-02", value=D("8.5"))
+    # The projects below have one department, LOG: their links naming none measure LOG.
+    KPIResultFactory(kpi=kpi, department=logistics, period="2025-12", value=D("11"))
+    KPIResultFactory(kpi=kpi, department=logistics, period="2026-02", value=D("8.5"))
     return {
         "owner": owner_user, "sponsor": sponsor_user, "other": other_user, "hr": hr_user,
         "admin": admin, "owner_employee": owner, "sponsor_employee": sponsor,
@@ -91,7 +92,7 @@ def test_a_project_speaks_the_field_contract(world, project):
     )  # fmt: skip
     [link] = body["kpi_links"]
     assert {"kpi", "department", "baseline", "baseline_period", "goal", "current"} <= set(link)
-    # Baseline: the latest result before the start; current: the latest of all.
+    # Baseline: the latest value before the start; current: the latest of all (both of LOG).
     assert (link["kpi"], link["department"], link["baseline"], link["baseline_period"],
             link["goal"], link["current"]) == ("delivery.late_rate", None, "11", "2025-12", "5",
                                                "8.5")  # fmt: skip

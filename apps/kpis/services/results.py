@@ -16,7 +16,7 @@ from cxoffice.services import validate_and_save
 
 from .. import calculations
 from ..models import KPI, RATE_UNITS, RATIO_SCALE, Aggregation, KPIResult, Scope, Source, Unit
-from ..periods import Period, PeriodError
+from ..periods import Period, PeriodError, is_valid_key
 from .writers import NumbersWriter
 
 
@@ -271,6 +271,78 @@ def kpi_result_upsert(
     result = existing or KPIResult(kpi=kpi, scope=scope, department=department, employee=employee)
     kpi_result_write(result=result, values=values, note=note or "", source=source, user=user)
     return result, "updated" if existing else "created"
+
+
+# What identifies a result (fixed once it exists) and what a change may give.
+RESULT_KEY_FIELDS = ("kpi", "scope", "department", "employee", "period")
+RESULT_CHANGE_FIELDS = ("value", "numerator", "denominator", "sample_size", "note", "source")
+
+
+def _same_key_value(result: KPIResult, field: str, given: Any) -> bool:
+    if field == "period":
+        key = str(given or "").strip()
+        return (Period.parse(key).key if is_valid_key(key) else key) == result.period
+    if field == "scope":
+        return given == result.scope
+    stored = getattr(result, KPIResult._meta.get_field(field).attname)
+    return (given.pk if given is not None else None) == stored
+
+
+def kpi_result_check_update(*, user, result: KPIResult, **changes: Any) -> ResultValues:
+    """Every rule of changing a stored result (SPEC §4), without writing: the KPI, scope,
+    holder and period are fixed (a refusal names the field); the user writes numbers for the
+    result's holder; the numbers pass :func:`result_values` as on creation — a ratio's value is
+    derived again from a new numerator or denominator unless a value is given with them (the
+    same value is checked against them).
+
+    ``changes`` holds only what changes (absent fields keep their stored values); the key fields
+    may be repeated unchanged. Returns the checked numbers."""
+    unknown = set(changes) - {*RESULT_KEY_FIELDS, *RESULT_CHANGE_FIELDS}
+    if unknown:
+        raise TypeError(f"kpi_result_update() got unknown fields: {sorted(unknown)}")
+    for field in RESULT_KEY_FIELDS:
+        if field in changes and not _same_key_value(result, field, changes[field]):
+            raise ApplicationError(
+                _("A result's %(field)s cannot change once it exists; write a new result instead.")
+                % {"field": KPIResult._meta.get_field(field).verbose_name},
+                field=field,
+                code="immutable",
+            )
+    NumbersWriter.for_user(user).check(
+        scope=result.scope, department_id=result.department_id, employee_id=result.employee_id
+    )
+    numbers = {
+        name: changes.get(name, getattr(result, name))
+        for name in ("value", "numerator", "denominator", "sample_size")
+    }
+    if (
+        result.kpi.aggregation == Aggregation.RATIO
+        and ("numerator" in changes or "denominator" in changes)
+        and "value" not in changes
+        and numbers["numerator"] is not None
+        and numbers["denominator"] is not None
+    ):
+        numbers["value"] = None  # derived again from the new numerator and denominator
+    return result_values(kpi=result.kpi, period=result.period, **numbers)
+
+
+@transaction.atomic
+def kpi_result_update(*, user, result: KPIResult, **changes: Any) -> KPIResult:
+    """Change a stored result's numbers, note or source (every rule: see
+    :func:`kpi_result_check_update`). The row is locked and read afresh, so the checks see what
+    is stored, not what a form put on ``result``; an unchanged result is not written again (no
+    history entry). ``user`` None is the system."""
+    stored = (
+        KPIResult.objects.select_for_update(of=("self",))
+        .select_related("kpi", "department", "employee")
+        .get(pk=result.pk)
+    )
+    values = kpi_result_check_update(user=user, result=stored, **changes)
+    note = changes.get("note", stored.note) or ""
+    source = changes.get("source", stored.source) or stored.source
+    if source == stored.source and same_values(stored, values, note):
+        return stored
+    return kpi_result_write(result=stored, values=values, note=note, source=source, user=user)
 
 
 def kpi_result_write(

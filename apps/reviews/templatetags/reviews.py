@@ -11,13 +11,12 @@ from django.utils.translation import gettext as _
 from apps.bpi.models import Status as ProjectStatus
 from apps.feedback.models import Category, Channel, Severity
 from apps.feedback.models import Status as FeedbackStatus
+from apps.kpis.formatting import kpi_number
 from apps.reviews.models import ActionStatus
 from apps.targets.charts import sparkline_svg
 
 register = template.Library()
 
-UNIT_SUFFIX = {"percent": "%", "per_thousand": "‰", "hours": " h", "minutes": " min",
-               "milliseconds": " ms"}  # fmt: skip
 COLOURS = {"red": "#ba2121", "amber": "#c77c02", "green": "#2e7d32", "blue": "#1565c0",
            "grey": "#888"}  # fmt: skip
 
@@ -39,9 +38,8 @@ def kpi_value(value, row) -> str:
     if number is None:
         return "—"
     decimals = row.get("decimals", 2) if isinstance(row, dict) else 2
-    shown = number.quantize(Decimal(1).scaleb(-int(decimals)), rounding=ROUND_HALF_UP)
     unit = row.get("unit", "") if isinstance(row, dict) else ""
-    return f"{shown}{UNIT_SUFFIX.get(unit, '')}"
+    return kpi_number(number, unit=unit, decimals=decimals)
 
 
 @register.filter

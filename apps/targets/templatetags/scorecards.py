@@ -1,14 +1,13 @@
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from django import template
 from django.utils.safestring import mark_safe
 
+from apps.kpis import formatting
 from apps.targets.charts import sparkline_svg
 
 register = template.Library()
 
-UNIT_SUFFIX = {"percent": "%", "per_thousand": "‰", "hours": " h", "minutes": " min",
-               "milliseconds": " ms"}  # fmt: skip
 COLOURS = {"red": "#ba2121", "amber": "#c77c02", "green": "#2e7d32", "blue": "#1565c0",
            "grey": "#888"}  # fmt: skip
 
@@ -19,8 +18,7 @@ def kpi_number(value: Decimal | None, kpi) -> str:
     (Only for display; ``value`` is "" when the template looked it up on a missing target.)"""
     if value is None or value == "":
         return "—"
-    shown = value.quantize(Decimal(1).scaleb(-kpi.decimals), rounding=ROUND_HALF_UP)
-    return f"{shown}{UNIT_SUFFIX.get(kpi.unit, '')}"
+    return formatting.kpi_value_text(value, kpi)
 
 
 @register.filter
