@@ -24,7 +24,8 @@ def choose(page, cell: str, search: str, option: str) -> None:
 def test_an_owner_creates_a_project_posts_an_update_and_cannot_edit_anothers(
     live_server, page, login
 ):
-    late = KPIFactory(code="delivery.late_rate", name="Late-delivery rate")
+    # Measured monthly: a link reads values at its KPI's frequency (SPEC §8).
+    late = KPIFactory(code="delivery.late_rate", name="Late-delivery rate", frequency="month")
     KPIResultFactory(kpi=late, period="2026-09", value=Decimal("9.5"))
     KPIResultFactory(kpi=late, period="2026-10", value=Decimal("8.2"))  # the latest before start
     KPIResultFactory(kpi=late, period="2026-11", value=Decimal("7.9"))  # after the start
@@ -55,7 +56,7 @@ def test_an_owner_creates_a_project_posts_an_update_and_cannot_edit_anothers(
     link = project.kpi_links.get()
     # The baseline defaults to the latest result before the start date: October's.
     assert (link.kpi, link.baseline, link.baseline_period) == (late, Decimal("8.2"), "2026-10")
-    expect(page.locator("#kpi_links-group")).to_contain_text("7.9 (2026-11)")  # current value
+    expect(page.locator("#kpi_links-group")).to_contain_text("7.9% (2026-11)")  # the current value
 
     # A progress update, posted by the owner.
     page.click("#updates-group .add-row a")
