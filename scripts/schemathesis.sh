@@ -9,6 +9,8 @@
 # A throwaway SQLite file gets the demo data and a superuser token; `manage.py runserver` (as in
 # `make demo`) serves it on a free loopback port; schemathesis runs with a fixed seed and a fixed
 # number of cases per operation (bounded time), and its JSON report is summarised here.
+# One operation is left out: DELETE auth/token/ would revoke the fuzzer's own token and leave the
+# rest of the run answering 401 (tests/accounts/test_api_tokens.py covers it).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
@@ -53,6 +55,7 @@ $BIN/st run "http://127.0.0.1:$port/api/schema/" \
   --checks all \
   ${ST_EXCLUDE:+--exclude-checks $ST_EXCLUDE} \
   --header "Authorization: Token $token" \
+  --exclude-operation-id auth_token_destroy \
   --seed "$SEED" --max-examples "$MAX_EXAMPLES" --workers "$WORKERS" \
   --phases examples,coverage,fuzzing \
   --no-color --request-timeout 60 \

@@ -25,6 +25,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+import threading
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -50,8 +51,18 @@ class Operation:
 _components: dict[str, dict] = {}
 
 
+_generating = threading.Lock()
+
+
 @lru_cache(maxsize=1)
 def _operations() -> tuple[Operation, ...]:
+    # drf-spectacular's generator is not thread-safe (it loads its extensions lazily): one
+    # thread generates, the others wait for its answer.
+    with _generating:
+        return _generate()
+
+
+def _generate() -> tuple[Operation, ...]:
     from drf_spectacular.generators import SchemaGenerator
 
     document = SchemaGenerator().get_schema(request=None, public=True)
@@ -295,6 +306,7 @@ class ContractMiddleware:
 
     def __init__(self, get_response):
         self.get_response = get_response
+        _operations()  # at start-up, before the server takes concurrent requests
 
     def __call__(self, request):
         if request.path.startswith(API_PREFIX):
