@@ -24,6 +24,7 @@ BUSINESS_CODES = {
     "unordered_levels", "out_of_range", "outside_employment", "before_week", "immutable",
     "read_only", "invalid_period", "null_characters_not_allowed", "invalid_rows",
     "authorization", "locked_out", "not_simulation", "plan_retired", "has_next_version",
+    "due_before_start", "scope_holder", "max_digits", "max_decimal_places", "max_whole_digits",
 }  # fmt: skip
 BUSINESS_RULES = {  # (operation, code): a rule between fields the schema cannot state
     ("POST /api/v1/bpi-projects/", "required"),  # an administrator without an employee record

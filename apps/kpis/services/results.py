@@ -182,11 +182,15 @@ def check_scope(*, scope: str, department: Any, employee: Any) -> None:
         )
     if scope != Scope.DEPARTMENT and department is not None:
         raise ApplicationError(
-            _("Only department results name a department."), field="department", code="invalid"
+            _("Only department results name a department."),
+            field="department",
+            code="scope_holder",
         )
     if scope != Scope.EMPLOYEE and employee is not None:
         raise ApplicationError(
-            _("Only employee results name an employee."), field="employee", code="invalid"
+            _("Only employee results name an employee."),
+            field="employee",
+            code="scope_holder",
         )
 
 
