@@ -25,11 +25,13 @@ BUSINESS_CODES = {
     "read_only", "invalid_period", "null_characters_not_allowed", "invalid_rows",
     "authorization", "locked_out", "not_simulation", "plan_retired", "has_next_version",
     "due_before_start", "scope_holder", "max_digits", "max_decimal_places", "max_whole_digits",
+    "min_value", "max_value",
 }  # fmt: skip
 BUSINESS_RULES = {  # (operation, code): a rule between fields the schema cannot state
     ("POST /api/v1/bpi-projects/", "required"),  # an administrator without an employee record
     ("PUT /api/v1/kpi-results/{id}/", "required"),  # a value, or numerator and denominator
     ("PATCH /api/v1/kpi-results/{id}/", "required"),
+    ("POST /api/v1/feedback/{id}/triage/", "required"),  # no owner given, no department head
 }
 
 

@@ -185,7 +185,7 @@ def test_every_percent_field_of_the_bonus_api_names_its_unit(schema):
     for component, fields in percent_fields.items():
         for field in fields:
             description = components[component]["properties"][field]["description"]
-            assert description.startswith("Percent ("), (component, field)
+            assert description.startswith("Percent"), (component, field)
             assert "means" in description
     assert "not 0.5" in components["Gate"]["properties"]["multiplier"]["description"]
     assert "fraction" in components["Line"]["properties"]["proration"]["description"]

@@ -16,27 +16,36 @@ from .calculations import render
 from .models import Adjustment, Component, Enrollment, Gate, Line, Plan, Run
 
 HUNDRED = Decimal(100)
+ZERO = Decimal(0)
 IN_KPI_UNIT = _("In the KPI's unit: for a percent KPI, 95 means 95 %.")
 
 
 class ComponentSerializer(serializers.ModelSerializer):
     kpi = CodeRelatedField(slug_field="code", queryset=KPI.objects.all())
     weight = PlainDecimalField(
+        min_value=ZERO,
+        max_value=HUNDRED,
         max_digits=9,
         decimal_places=4,
-        help_text=_("Percent (50 means 50 %, not 0.5): the share of the target amount."),
+        help_text=_("Percent, 0 to 100 (50 means 50 %, not 0.5): the share of the target amount."),
     )
     payout_at_threshold = PlainDecimalField(
+        min_value=ZERO,
         max_digits=9,
         decimal_places=4,
         required=False,
-        help_text=_("Percent (50 means 50 %): the payout when the actual meets the threshold."),
+        help_text=_(
+            "Percent, from 0 (50 means 50 %): the payout when the actual meets the threshold."
+        ),
     )
     payout_at_stretch = PlainDecimalField(
+        min_value=ZERO,
         max_digits=9,
         decimal_places=4,
         required=False,
-        help_text=_("Percent (150 means 150 %): the payout at the stretch level and beyond."),
+        help_text=_(
+            "Percent, from 0 (150 means 150 %): the payout at the stretch level and beyond."
+        ),
     )
     threshold = PlainDecimalField(allow_null=True, required=False, help_text=IN_KPI_UNIT)
     target = PlainDecimalField(allow_null=True, required=False, help_text=IN_KPI_UNIT)
@@ -52,10 +61,12 @@ class GateSerializer(serializers.ModelSerializer):
     kpi = CodeRelatedField(slug_field="code", queryset=KPI.objects.all())
     minimum = PlainDecimalField(help_text=IN_KPI_UNIT)
     multiplier = PlainDecimalField(
+        min_value=ZERO,
+        max_value=HUNDRED,
         max_digits=9,
         decimal_places=4,
         required=False,
-        help_text=_("Percent (50 means 50 %, not 0.5): what a line keeps if the gate is missed."),
+        help_text=_("Percent, 0 to 100 (50 means 50 %, not 0.5): kept if the gate is missed."),
     )
 
     class Meta:
@@ -65,10 +76,13 @@ class GateSerializer(serializers.ModelSerializer):
 
 class PlanSerializer(serializers.ModelSerializer):
     cap_percent = PlainDecimalField(
+        min_value=ZERO,
         max_digits=9,
         decimal_places=4,
         required=False,
-        help_text=_("Percent (200 means 200 %): no line pays more than this share of its target."),
+        help_text=_(
+            "Percent, from 0 (200 means 200 %): no line pays more than this share of its target."
+        ),
     )
     components = ComponentSerializer(many=True, required=False)
     gates = GateSerializer(many=True, required=False)
@@ -83,7 +97,7 @@ class PlanSerializer(serializers.ModelSerializer):
 class EnrollmentSerializer(serializers.ModelSerializer):
     employee = CodeRelatedField(slug_field="employee_number", queryset=Employee.objects.all())
     plan = CodeRelatedField(slug_field="code", queryset=Plan.objects.all())
-    target_amount = PlainDecimalField(max_digits=14, decimal_places=2)
+    target_amount = PlainDecimalField(max_digits=14, decimal_places=2, min_value=ZERO)
 
     class Meta:
         model = Enrollment

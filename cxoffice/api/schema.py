@@ -70,7 +70,8 @@ RULES = _(
     "duplicate), dates or levels out of order, a value outside its KPI's range, a rule "
     "between fields (a value or a numerator and denominator; a scope and its holder: "
     "scope_holder), an amount with more digits than its field keeps (max_digits, "
-    "max_decimal_places, max_whole_digits: the string form's pattern shows the limits), a "
+    "max_decimal_places, max_whole_digits: the string form's pattern shows the limits) or "
+    "outside its field's range (min_value, max_value: the description gives it), a "
     "field that cannot change after creation (immutable), a period that does not exist, "
     "text with a NUL character, or rows of a bulk write refused one by one (invalid_rows: an "
     "unknown or wrong field in a row); 409 for a state that forbids it (approved, frozen, "
@@ -114,7 +115,8 @@ def _alternatives(schema):
         return schema
     outer = {key: schema.pop(key) for key in ("description", "title") if key in schema}
     if schema.pop("x-or-id", False):
-        schema.setdefault("minLength", 1)
+        if not schema.get("nullable"):  # a nullable reference reads "" as null
+            schema.setdefault("minLength", 1)
         return {"oneOf": [schema, {"type": "integer", "description": "The object's id."}], **outer}
     if schema.get("type") == "string" and schema.get("format") == "decimal":
         number = {"type": "number", "description": "The same amount as a JSON number."}
