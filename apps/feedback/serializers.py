@@ -75,7 +75,7 @@ class _StatusName(serializers.CharField):
 
 class TransitionSerializer(serializers.Serializer):
     to = _StatusName(help_text=_("new, triaged, in_progress, resolved or closed"))
-    resolution = serializers.CharField(required=False, allow_blank=True)
+    resolution = serializers.CharField(required=False, allow_blank=True, allow_null=True)
 
 
 class TriageSerializer(serializers.Serializer):
