@@ -21,63 +21,18 @@ from django.utils.translation import gettext_lazy as _
 
 from apps.departments.models import Department, code_validator
 
-
-class RecordKind(models.TextChoices):
-    SURVEYS = "surveys", _("survey responses")
-    TICKETS = "tickets", _("support tickets")
-    SHIPMENTS = "shipments", _("shipments")
-
-
-class SurveyType(models.TextChoices):
-    NPS = "nps", _("NPS (0–10)")
-    CSAT = "csat", _("CSAT (1–5)")
-    CES = "ces", _("CES")
-
-
-class CesScale(models.TextChoices):
-    """The wording of a CES question: the two scales are never mixed in one number."""
-
-    EASY_1_7 = "easy_1_7", _("1–7 “the company made it easy” (higher is better)")
-    EFFORT_1_5 = "effort_1_5", _("1–5 “how much effort” (lower is better)")
-
-
-# The inclusive score range of each survey (CES by its scale wording).
-SCORE_RANGES = {
-    (SurveyType.NPS, ""): (0, 10),
-    (SurveyType.CSAT, ""): (1, 5),
-    (SurveyType.CES, CesScale.EASY_1_7): (1, 7),
-    (SurveyType.CES, CesScale.EFFORT_1_5): (1, 5),
-}
-
-
-class ShipmentStatus(models.TextChoices):
-    IN_TRANSIT = "in_transit", _("in transit")
-    DELIVERED = "delivered", _("delivered")
-    CANCELLED = "cancelled", _("cancelled")
-
-
-class Stage(models.TextChoices):
-    """The stages of an order, between two of its timestamps (SPEC §4's late-delivery tree)."""
-
-    PAYMENT_CONFIRMATION = "payment_confirmation", _("payment confirmation")
-    ORDER_PROCESSING = "order_processing", _("order processing")
-    WAREHOUSE = "warehouse", _("warehouse")
-    PICKING = "picking", _("picking")
-    SORTING = "sorting", _("sorting")
-    PACKING = "packing", _("packing")
-    DISPATCH = "dispatch", _("dispatch")
-    CARRIER = "carrier", _("carrier")
-
-
-WAREHOUSE_STAGES = (Stage.PICKING, Stage.SORTING, Stage.PACKING, Stage.DISPATCH)
-# Where an order not yet delivered waits: the stage after the last of its times that is known.
-STUCK_AFTER = (
-    ("shipped_at", Stage.CARRIER),
-    ("packed_at", Stage.DISPATCH),
-    ("sorted_at", Stage.PACKING),
-    ("picked_at", Stage.SORTING),
-    ("warehouse_received_at", Stage.PICKING),
-    ("paid_at", Stage.ORDER_PROCESSING),
+from .fields import FIELDS
+from .kinds import (  # noqa: F401 - the models' words, imported from here by other apps
+    SCORE_RANGES,
+    STUCK_AFTER,
+    WAREHOUSE_STAGES,
+    CesScale,
+    LoadDoor,
+    LoadStatus,
+    RecordKind,
+    ShipmentStatus,
+    Stage,
+    SurveyType,
 )
 
 
@@ -105,19 +60,6 @@ class Carrier(_Coded):
     class Meta(_Coded.Meta):
         verbose_name = _("carrier")
         verbose_name_plural = _("carriers")
-
-
-class LoadStatus(models.TextChoices):
-    RUNNING = "running", _("running")
-    DONE = "done", _("done")
-    REFUSED = "refused", _("refused")
-    FAILED = "failed", _("failed")
-
-
-class LoadDoor(models.TextChoices):
-    COMMAND = "command", _("management command")
-    ADMIN = "admin", _("admin upload")
-    API = "api", _("bulk API")
 
 
 class RecordMapping(models.Model):
@@ -148,8 +90,6 @@ class RecordMapping(models.Model):
         return self.name
 
     def clean(self) -> None:
-        from .fields import FIELDS  # the field specs import this module
-
         errors = {}
         known = set(FIELDS.get(self.kind, {}))
         if not isinstance(self.columns, dict) or not self.columns:
@@ -442,3 +382,10 @@ class Shipment(Record):
             # loaded; without it, deleting a department scans the shipments (rare).
             models.Index(fields=["promised_on", "department"], name="shipment_promised_dept"),
         ]
+
+
+RECORD_MODELS: dict[str, type[Record]] = {
+    RecordKind.SURVEYS: SurveyResponse,
+    RecordKind.TICKETS: SupportTicket,
+    RecordKind.SHIPMENTS: Shipment,
+}

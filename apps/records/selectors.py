@@ -31,7 +31,6 @@ from .models import (
     WAREHOUSE_STAGES,
     Carrier,
     CesScale,
-    LoadJob,
     Shipment,
     ShipmentStatus,
     Stage,
@@ -82,10 +81,6 @@ def ticket_list() -> QuerySet[SupportTicket]:
 
 def shipment_list() -> QuerySet[Shipment]:
     return Shipment.objects.select_related("department", "warehouse", "carrier")
-
-
-def load_job_list() -> QuerySet[LoadJob]:
-    return LoadJob.objects.select_related("mapping", "created_by")
 
 
 def stage_standards() -> dict[str, Decimal]:

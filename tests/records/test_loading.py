@@ -234,7 +234,7 @@ def test_stage_durations_are_elapsed_time_across_a_daylight_saving_change(catalo
     header = OLIST_ORDERS.read_text(encoding="utf-8").splitlines()[0]
     row = "dst,c,shipped,2017-10-14 23:30:00,2017-10-15 01:30:00,,,2017-10-25 00:00:00"
     path = write(tmp_path, f"{header}\n{row}\n")
-    load_file(path, mapping=RecordMapping.objects.get(name="olist-orders"), fast_path=False)
+    load_file(path, mapping=RecordMapping.objects.get(name="olist-orders"))
     assert Shipment.objects.get(source_record_id="dst").payment_seconds == 3600
 
 

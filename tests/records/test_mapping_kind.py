@@ -19,15 +19,13 @@ pytestmark = pytest.mark.django_db
 REFUSAL = "The mapping “olist-reviews-csat” is for survey responses."
 
 
-@pytest.mark.parametrize("fast_path", [True, False])
-def test_records_load_refuses_a_mapping_of_another_kind(catalog, fast_path):
+def test_records_load_refuses_a_mapping_of_another_kind(catalog):
     mapping = RecordMapping.objects.get(name="olist-reviews-csat")
     with pytest.raises(ApplicationError) as refused:
         services.records_load(
             kind="shipments",
             table=services.open_table(str(OLIST_ORDERS)),
             mapping=mapping,
-            fast_path=fast_path,
         )
     assert (refused.value.field, refused.value.code) == ("mapping", "wrong_kind")
     assert refused.value.message == REFUSAL

@@ -206,11 +206,6 @@ class Command(BaseCommand):
         text = ", ".join(f"{name} text" for name in HEADER)
         typed = ", ".join(f"{name} {TYPES.get(name, 'text')}" for name in HEADER)
         copy = f"\\copy bench_bare FROM '{path}' CSV HEADER"
-        # The column reader's libraries (Arrow: about 100 MB of code and tables) are loaded
-        # first, so that the growth measured is the load's own.
-        from apps.records.services import arrow_load
-
-        arrow_load.available()
         rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         times: dict[str, list[float]] = {"typed": [], "text": [], "load": []}
         for turn in range(repeat):
@@ -262,9 +257,7 @@ class Command(BaseCommand):
 
     def _load(self, path: str, row_by_row: bool):
         started = time.perf_counter()
-        report = services.records_load(
-            kind="shipments", table=services.open_table(path), fast_path=not row_by_row
-        )
+        report = services.records_load(kind="shipments", table=services.open_table(path))
         return time.perf_counter() - started, report
 
     def bench_compute(self, count: int) -> None:

@@ -1,0 +1,459 @@
+"""One writer per database for the checked batches of a load.
+
+PostgreSQL: binary ``COPY`` (pgpq encodes the Arrow batches) into a temporary staging table,
+then set-based statements that write only what changed: one join of the staged rows with the
+table finds the new and the changed records, one ``UPDATE`` and one ``INSERT`` write them. The
+first large load into an empty table (the history, at go-live) is copied straight into it, with
+its keys and indexes dropped and built once after. The table is locked against other writers
+(``SHARE ROW EXCLUSIVE``: readers go on) for the load's transaction, so two loads of one kind
+take turns rather than race for the same record ids.
+
+SQLite: batches of ``INSERT … ON CONFLICT DO UPDATE … WHERE <something changed>``.
+
+Within one load the first occurrence of a record id wins (``rn``: the row's number in the file).
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+
+import pgpq
+import psycopg
+import pyarrow as pa
+from django.conf import settings
+from django.db import connection, transaction
+from psycopg import sql
+
+from ..fields import BOOKKEEPING_COLUMNS, COLUMNS
+from ..models import RECORD_MODELS
+
+SQLITE_BATCH = 1000
+STAGE = "records_stage"
+CHANGED = "records_changed"
+ARROW = {
+    "CharField": pa.string(), "TextField": pa.string(), "DateTimeField": pa.timestamp("us", "UTC"),
+    "DateField": pa.date32(), "BooleanField": pa.bool_(), "SmallIntegerField": pa.int16(),
+    "PositiveSmallIntegerField": pa.int16(), "IntegerField": pa.int32(),
+    "PositiveIntegerField": pa.int32(), "BigIntegerField": pa.int64(), "ForeignKey": pa.int64(),
+}  # fmt: skip
+
+
+class Repeated(Exception):
+    """A record id repeats in a load copied straight into the emptied table: the load is done
+    again through the staging table, which keeps the first of each."""
+
+
+class _Table:
+    """The table and columns a load of one record kind writes."""
+
+    def __init__(self, kind: str) -> None:
+        self.model = RECORD_MODELS[kind]
+        self.name = self.model._meta.db_table
+        self.columns = list(COLUMNS[kind])
+        fields = {f.attname: f for f in self.model._meta.concrete_fields}
+        self.fields = [fields[c] for c in self.columns]
+        self.types = [ARROW[f.get_internal_type()] for f in self.fields]
+        self.data = [c for c in self.columns if c not in BOOKKEEPING_COLUMNS]
+
+    def arrays(self, columns: dict[str, pa.Array]) -> list[pa.Array]:
+        return [columns[c].cast(t) for c, t in zip(self.columns, self.types, strict=True)]
+
+
+class _Sender:
+    """Sends encoded blocks to the COPY from a thread of its own, a few waiting: the next batch
+    is read and checked while the database takes the last (Arrow and the sending both release
+    the GIL)."""
+
+    def __init__(self, copy) -> None:
+        self.copy = copy
+        self.blocks: queue.Queue = queue.Queue(maxsize=4)
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self.run, name="records-copy", daemon=True)
+        self.thread.start()
+
+    def run(self) -> None:
+        while (data := self.blocks.get()) is not None:
+            if self.error is None:
+                try:
+                    self.copy.write(data)
+                except BaseException as error:  # handed to the loading thread
+                    self.error = error
+
+    def __call__(self, data: bytes) -> None:
+        if self.error is not None:
+            raise self.error
+        self.blocks.put(data)
+
+    def close(self, failed: bool) -> None:
+        if failed and self.error is None:
+            self.error = RuntimeError("load stopped")  # what waits is not sent
+        self.blocks.put(None)
+        self.thread.join()
+        if self.error is not None and not failed:
+            raise self.error
+
+
+class PostgresWriter:
+    """Binary COPY into the staging table (or the emptied table), then the set-based write."""
+
+    def __init__(self, kind: str, *, rows_expected: int, straight: bool = True) -> None:
+        self.table = _Table(kind)
+        self.rows_expected = rows_expected
+        self.straight = straight  # may copy straight into an empty table
+        self.rebuild: list[sql.Composable] = []
+        self.kept: sql.Composable | None = None
+
+    def __enter__(self):
+        self.django_cursor = connection.cursor()
+        cursor = self.cursor = self.django_cursor.cursor  # psycopg 3's own cursor
+        name = sql.Identifier(self.table.name)
+        cursor.execute(sql.SQL("LOCK TABLE {} IN SHARE ROW EXCLUSIVE MODE").format(name))
+        if self.straight:
+            self.rebuild = self._empty_table()
+        columns = self.table.columns
+        if self.rebuild:
+            pk = self.table.model._meta.pk.column
+            cursor.execute("SELECT pg_get_serial_sequence(%s, %s)", [self.table.name, pk])
+            (self.sequence,) = cursor.fetchone()
+            cursor.execute("SELECT nextval(%s)", [self.sequence])
+            (self.next_id,) = cursor.fetchone()
+            self.first_id = self.next_id
+            target, lead = name, pk
+        else:
+            types = ", ".join(
+                f"{connection.ops.quote_name(c)} {f.db_type(connection)}"
+                for c, f in zip(columns, self.table.fields, strict=True)
+            )
+            cursor.execute(f"DROP TABLE IF EXISTS {STAGE}")
+            cursor.execute(f"CREATE TEMP TABLE {STAGE} (rn bigint, {types}) ON COMMIT DROP")
+            target, lead = sql.Identifier(STAGE), "rn"
+        self.schema = pa.schema(
+            [pa.field(lead, pa.int64())]
+            + [pa.field(c, t) for c, t in zip(columns, self.table.types, strict=True)]
+        )
+        statement = sql.SQL("COPY {} ({}) FROM STDIN (FORMAT binary)").format(
+            target, sql.SQL(", ").join(map(sql.Identifier, [lead, *columns]))
+        )
+        self.encoder = pgpq.ArrowToPostgresBinaryEncoder(self.schema)
+        self._copy = cursor.copy(statement)
+        self.send = _Sender(self._copy.__enter__())
+        self.send(self.encoder.write_header())
+        self.open = True
+        self.written = 0
+        return self
+
+    def write(self, columns: dict[str, pa.Array], rows: pa.Array) -> None:
+        """Take a batch of accepted rows (``rows``: their numbers in the load)."""
+        if self.rebuild:
+            lead = pa.array(range(self.next_id, self.next_id + len(rows)), pa.int64())
+            self.next_id += len(rows)
+        else:
+            lead = rows
+        batch = pa.RecordBatch.from_arrays([lead, *self.table.arrays(columns)], schema=self.schema)
+        self.send(self.encoder.write_batch(batch))
+        self.written += len(rows)
+
+    def _end_copy(self, error: BaseException | None) -> None:
+        if not self.open:
+            return
+        self.open = False
+        try:
+            if error is None:
+                self.send(self.encoder.finish())
+        finally:
+            self.send.close(failed=error is not None)
+            self._copy.__exit__(type(error) if error else None, error, None)
+
+    def __exit__(self, kind, error, trace) -> None:
+        self._end_copy(error)
+        self.django_cursor.close()
+
+    def finish(self) -> tuple[int, int]:
+        """(created, updated)."""
+        self._end_copy(None)
+        if self.rebuild:
+            return self._rebuilt(), 0
+        return self._upsert()
+
+    # --- the set-based write ------------------------------------------------------------
+    def _upsert(self) -> tuple[int, int]:
+        cursor = self.cursor
+        table = sql.Identifier(self.table.name)
+        # One statement each, run once: planning them with JIT costs more than it saves; the
+        # join hashes the staged keys in memory rather than in batches on disk.
+        cursor.execute("SELECT set_config('jit', 'off', true)")
+        cursor.execute("SELECT set_config('work_mem', '256MB', true)")
+        cursor.execute(sql.SQL("ANALYZE {}").format(sql.Identifier(STAGE)))
+        key = sql.SQL(
+            "s.source_system = t.source_system AND s.source_record_id = t.source_record_id"
+        )
+        cursor.execute(
+            sql.SQL(
+                "SELECT EXISTS (SELECT 1 FROM {} GROUP BY source_system, source_record_id "
+                "HAVING count(*) > 1)"
+            ).format(sql.Identifier(STAGE))
+        )
+        if cursor.fetchone()[0]:  # a record id repeated in the load: the first of each wins
+            cursor.execute(
+                sql.SQL("DELETE FROM {stage} s USING {stage} t WHERE {key} AND t.rn < s.rn").format(
+                    stage=sql.Identifier(STAGE), key=key
+                )
+            )
+        data = [sql.Identifier(c) for c in self.table.data]
+        stored = sql.SQL(", ").join(sql.SQL("t.{}").format(c) for c in data)
+        loaded = sql.SQL(", ").join(sql.SQL("s.{}").format(c) for c in data)
+        cursor.execute(
+            sql.SQL(
+                "CREATE TEMP TABLE {changed} ON COMMIT DROP AS SELECT s.rn, t.id FROM {stage} s "
+                "LEFT JOIN {table} t ON {key} WHERE t.id IS NULL OR ({stored}) IS DISTINCT FROM "
+                "({loaded})"
+            ).format(
+                changed=sql.Identifier(CHANGED),
+                stage=sql.Identifier(STAGE),
+                table=table,
+                key=key,
+                stored=stored,
+                loaded=loaded,
+            )
+        )
+        written = [sql.Identifier(c) for c in self.table.columns[2:]]  # not the key
+        cursor.execute(
+            sql.SQL(
+                "UPDATE {table} t SET {sets} FROM {changed} c JOIN {stage} s ON s.rn = c.rn "
+                "WHERE t.id = c.id"
+            ).format(
+                table=table,
+                sets=sql.SQL(", ").join(sql.SQL("{0} = s.{0}").format(c) for c in written),
+                changed=sql.Identifier(CHANGED),
+                stage=sql.Identifier(STAGE),
+            )
+        )
+        updated = cursor.rowcount
+        columns = sql.SQL(", ").join(map(sql.Identifier, self.table.columns))
+        cursor.execute(
+            sql.SQL(
+                "INSERT INTO {table} ({columns}) SELECT {values} FROM {changed} c "
+                "JOIN {stage} s ON s.rn = c.rn WHERE c.id IS NULL"
+            ).format(
+                table=table,
+                columns=columns,
+                values=sql.SQL(", ").join(
+                    sql.SQL("s.{}").format(sql.Identifier(c)) for c in self.table.columns
+                ),
+                changed=sql.Identifier(CHANGED),
+                stage=sql.Identifier(STAGE),
+            )
+        )
+        created = cursor.rowcount
+        for name in (CHANGED, STAGE):
+            cursor.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(sql.Identifier(name)))
+        return created, updated
+
+    # --- into an empty table ------------------------------------------------------------
+    def _empty_table(self) -> list[sql.Composable]:
+        """A large load into an empty table (the first load of a history) follows PostgreSQL's
+        advice for populating a database: drop the table's secondary indexes, its unique key
+        and its primary key, copy, then build each index once — several times faster than
+        maintaining them row by row. Worth it from ``RECORDS_REBUILD_MIN_ROWS`` rows (setting,
+        default 50,000).
+
+        Returns the statements that recreate what was dropped, exactly as it was (definitions
+        read from the catalog, same names), or [] when the table holds rows, the load is
+        smaller, or the loading role does not own the table. The table is locked (ACCESS
+        EXCLUSIVE, until the load commits: it only ever blocks readers of a table that is still
+        empty); a rollback restores the indexes and constraints with everything else."""
+        if self.rows_expected < int(getattr(settings, "RECORDS_REBUILD_MIN_ROWS", 50_000)):
+            return []
+        cursor, name = self.cursor, self.table.name
+        table = sql.Identifier(name)
+        cursor.execute(
+            "SELECT pg_has_role(current_user, relowner, 'USAGE') FROM pg_class "
+            "WHERE oid = %s::regclass",
+            [name],
+        )
+        if not cursor.fetchone()[0]:
+            return []
+        cursor.execute(sql.SQL("SELECT EXISTS (SELECT 1 FROM {})").format(table))
+        if cursor.fetchone()[0]:
+            return []
+        try:
+            # Never waited for: a reader of the table makes this load go through the staging
+            # table, as into a table that holds rows.
+            with transaction.atomic():
+                cursor.execute(
+                    sql.SQL("LOCK TABLE {} IN ACCESS EXCLUSIVE MODE NOWAIT").format(table)
+                )
+        except psycopg.errors.LockNotAvailable:
+            return []
+        # The unique keys, and the primary key unless a foreign key refers to it. Record tables
+        # have no foreign keys of their own (the loader checks the codes); any other table's
+        # would stay, as dropping one locks the table it refers to.
+        cursor.execute(
+            "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
+            "WHERE conrelid = %s::regclass AND (contype = 'u' OR contype = 'p' AND NOT EXISTS "
+            "(SELECT 1 FROM pg_constraint f WHERE f.confrelid = %s::regclass)) "
+            "ORDER BY contype DESC, conname",
+            [name, name],
+        )
+        constraints = cursor.fetchall()
+        cursor.execute(
+            "SELECT c.relname, pg_get_indexdef(i.indexrelid) FROM pg_index i "
+            "JOIN pg_class c ON c.oid = i.indexrelid WHERE i.indrelid = %s::regclass "
+            "AND NOT i.indisprimary AND NOT EXISTS (SELECT 1 FROM pg_constraint k "
+            "WHERE k.conrelid = i.indrelid AND k.conindid = i.indexrelid) ORDER BY c.relname",
+            [name],
+        )
+        indexes = cursor.fetchall()
+        try:
+            # Refused while this transaction has unchecked rows of the table (deferred foreign
+            # keys of rows it wrote before this load): then the load goes through the stage.
+            with transaction.atomic():
+                if constraints:
+                    cursor.execute(
+                        sql.SQL("ALTER TABLE {} {}").format(
+                            table,
+                            sql.SQL(", ").join(
+                                sql.SQL("DROP CONSTRAINT {}").format(sql.Identifier(c))
+                                for c, _d in constraints
+                            ),
+                        )
+                    )
+                if indexes:
+                    cursor.execute(
+                        sql.SQL("DROP INDEX {}").format(
+                            sql.SQL(", ").join(sql.Identifier(i) for i, _d in indexes)
+                        )
+                    )
+        except psycopg.errors.ObjectInUse:
+            return []
+        # Foreign keys are checked at the end of the copy rather than at the commit: no check
+        # may be pending on the table when its unique key is added back.
+        cursor.execute(
+            "SELECT conname FROM pg_constraint WHERE conrelid = %s::regclass AND contype = 'f' "
+            "AND condeferrable AND condeferred",
+            [name],
+        )
+        kept = [sql.Identifier(c) for (c,) in cursor.fetchall()]
+        self.kept = sql.SQL(", ").join(kept) if kept else None
+        if self.kept:
+            cursor.execute(sql.SQL("SET CONSTRAINTS {} IMMEDIATE").format(self.kept))
+        add = sql.SQL("ALTER TABLE {} ADD CONSTRAINT {} {}")
+        return [
+            *(add.format(table, sql.Identifier(c), sql.SQL(d)) for c, d in constraints),
+            *(sql.SQL(d) for _i, d in indexes),
+        ]
+
+    def _rebuilt(self) -> int:
+        """Recreate what :meth:`_empty_table` dropped, with enough memory to sort an index at
+        once, and give the planner the new table's statistics. A repeated record id fails the
+        unique key: :class:`Repeated`."""
+        cursor = self.cursor
+        if self.next_id > self.first_id:
+            # The ids were given, not drawn one by one: the table is empty and locked, so the
+            # numbers after the sequence's next one were this load's to give.
+            cursor.execute("SELECT setval(%s, %s)", [self.sequence, self.next_id - 1])
+        cursor.execute(
+            "SELECT set_config('maintenance_work_mem', '256MB', true) FROM pg_settings "
+            "WHERE name = 'maintenance_work_mem' AND setting::bigint < 262144"
+        )
+        try:
+            with transaction.atomic():
+                for statement in self.rebuild:
+                    cursor.execute(statement)
+        except psycopg.errors.UniqueViolation as error:
+            raise Repeated from error
+        if self.kept:  # deferred again (as declared), for the rest of the caller's transaction
+            cursor.execute(sql.SQL("SET CONSTRAINTS {} DEFERRED").format(self.kept))
+        cursor.execute(sql.SQL("ANALYZE {}").format(sql.Identifier(self.table.name)))
+        return self.written
+
+
+class SqliteWriter:
+    """Batches of ``INSERT … ON CONFLICT DO UPDATE … WHERE <something changed>``. SQLite is the
+    small-scale database: the record ids of the load are kept in memory (the first wins)."""
+
+    def __init__(self, kind: str, **_options) -> None:
+        self.table = _Table(kind)
+
+    def __enter__(self):
+        ops = connection.ops
+        self.adapt = []
+        for field in self.table.fields:
+            internal = field.get_internal_type()
+            self.adapt.append(
+                ops.adapt_datetimefield_value
+                if internal == "DateTimeField"
+                else ops.adapt_datefield_value
+                if internal == "DateField"
+                else None
+            )
+        name = ops.quote_name(self.table.name)
+        quoted = [ops.quote_name(c) for c in self.table.columns]
+        sets = ", ".join(f"{q} = excluded.{q}" for q in quoted[2:])
+        changed = " OR ".join(
+            f"{name}.{ops.quote_name(c)} IS NOT excluded.{ops.quote_name(c)}"
+            for c in self.table.data
+        )
+        self.sql = (
+            f"INSERT INTO {name} ({', '.join(quoted)}) VALUES ({', '.join(['%s'] * len(quoted))}) "  # noqa: S608 - identifiers only
+            f'ON CONFLICT ("source_system", "source_record_id") DO UPDATE SET {sets} '
+            f"WHERE {changed}"
+        )
+        self.name = name
+        self.seen: set[tuple[str, str]] = set()
+        self.batch: list[tuple] = []
+        self.created = self.updated = 0
+        self.cursor = connection.cursor()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.cursor.close()
+
+    def write(self, columns: dict[str, pa.Array], rows: pa.Array) -> None:
+        arrays = [columns[c].to_pylist() for c in self.table.columns]
+        for values in zip(*arrays, strict=True):
+            key = (values[0], values[1])
+            if key in self.seen:
+                continue
+            self.seen.add(key)
+            self.batch.append(
+                tuple(
+                    a(v) if a and v is not None else v
+                    for a, v in zip(self.adapt, values, strict=True)
+                )
+            )
+            if len(self.batch) >= SQLITE_BATCH:
+                self._flush()
+
+    def _flush(self) -> None:
+        if not self.batch:
+            return
+        existing: set[tuple] = set()
+        by_system: dict[str, list[str]] = {}
+        for system, record_id in {(row[0], row[1]) for row in self.batch}:
+            by_system.setdefault(system, []).append(record_id)
+        for system, ids in by_system.items():
+            for start in range(0, len(ids), 500):
+                chunk = ids[start : start + 500]
+                self.cursor.execute(
+                    f'SELECT "source_record_id" FROM {self.name} '  # noqa: S608 - identifiers only
+                    f'WHERE "source_system" = %s AND "source_record_id" IN '
+                    f"({', '.join(['%s'] * len(chunk))})",
+                    [system, *chunk],
+                )
+                existing.update((system, r) for (r,) in self.cursor.fetchall())
+        new = len(self.batch) - len(existing)
+        self.cursor.executemany(self.sql, self.batch)
+        self.created += new
+        self.updated += max(self.cursor.rowcount - new, 0)
+        self.batch = []
+
+    def finish(self) -> tuple[int, int]:
+        self._flush()
+        return self.created, self.updated
+
+
+def writer_for(kind: str, *, rows_expected: int, straight: bool = True):
+    writer = PostgresWriter if connection.vendor == "postgresql" else SqliteWriter
+    return writer(kind, rows_expected=rows_expected, straight=straight)
