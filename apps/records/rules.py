@@ -12,7 +12,7 @@ time zone come in a :class:`Context`.
 
 Cells, as the rules read them: text is trimmed of white space at both ends (blank: nothing
 left). Whole numbers are ASCII digits. Yes/no: 1/0, true/false, t/f, yes/no, y/n (any case).
-Dates and times: ISO 8601 (``2026-11-16``, ``2026-11-16T09:30``, seconds and up to 6 decimals,
+Dates and times: ISO 8601 (``2026-11-16``, ``2026-11-16T09:30``, seconds and decimals (to the µs),
 ``T`` or a space, ``Z`` or an offset ``+05:30``/``+0530``), or the mapping's ``strptime``
 format; a time without an offset is in the mapping's zone, read as Python's zoneinfo reads a
 wall-clock time (``fold=0``): an hour the clocks repeat is its first, an hour they skip keeps
@@ -37,7 +37,7 @@ MICRO = 1_000_000
 UTC_US = pa.timestamp("us", tz="UTC")
 ISO_FORMAT = "ISO 8601 (2026-11-16T09:30)"
 _DAY = r"[0-9]{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12][0-9]|3[01])"
-_TIME = r"(?:[01][0-9]|2[0-3]):[0-5][0-9](?::[0-5][0-9](?:\.[0-9]{1,6})?)?"
+_TIME = r"(?:[01][0-9]|2[0-3]):[0-5][0-9](?::[0-5][0-9](?:\.[0-9]+)?)?"
 ISO = rf"^{_DAY}(?:[T ]{_TIME}(?:Z|[+-](?:[01][0-9]|2[0-3]):?[0-5][0-9])?)?$"
 _OFFSET = r"^.{10}[T ].*[Z+-]"
 _WHOLE = r"^-?[0-9]+$"
@@ -466,6 +466,8 @@ def parse_stamps(x, date_format: str, zone: str):
 
 
 def _instants(x, aware, naive, zone: str):
+    if pc.any(pc.match_substring_regex(x, r"\.[0-9]{7}")).as_py():  # past microseconds: cut
+        x = pc.replace_substring_regex(x, r"(\.[0-9]{6})[0-9]+", r"\1")
     instants = pc.cast(pc.if_else(aware, x, None), UTC_US)
     if not pc.any(naive).as_py():
         return instants

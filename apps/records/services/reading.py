@@ -151,18 +151,21 @@ class _CsvReader:
 
         handle = ReadAhead(self.path)
         try:
-            reader = arrow_csv.open_csv(
-                handle,
-                read_options=arrow_csv.ReadOptions(
-                    column_names=names, skip_rows=1, block_size=BLOCK, use_threads=True
-                ),
-                parse_options=arrow_csv.ParseOptions(newlines_in_values=True),
-                convert_options=arrow_csv.ConvertOptions(
-                    column_types={n: pa.string() for n in names},
-                    strings_can_be_null=False,
-                    quoted_strings_can_be_null=False,
-                ),
-            )
+            try:
+                reader = arrow_csv.open_csv(
+                    handle,
+                    read_options=arrow_csv.ReadOptions(
+                        column_names=names, skip_rows=1, block_size=BLOCK, use_threads=True
+                    ),
+                    parse_options=arrow_csv.ParseOptions(newlines_in_values=True),
+                    convert_options=arrow_csv.ConvertOptions(
+                        column_types={n: pa.string() for n in names},
+                        strings_can_be_null=False,
+                        quoted_strings_can_be_null=False,
+                    ),
+                )
+            except pa.ArrowInvalid as error:  # the first block is read at once
+                raise self._refusal(error) from error
             pool = pa.default_memory_pool()
             while True:
                 try:
@@ -170,13 +173,7 @@ class _CsvReader:
                 except StopIteration:
                     return
                 except pa.ArrowInvalid as error:
-                    if "UTF8" in str(error) or "utf8" in str(error).lower():
-                        raise _not_utf8() from error
-                    if "Expected" in str(error) and "columns" in str(error):
-                        raise Reread from error
-                    raise _file_error(
-                        _("The file is not a readable CSV: %(error)s") % {"error": error}
-                    ) from error
+                    raise self._refusal(error) from error
                 self.done = handle.read_bytes
                 blank = None
                 for column in batch.columns:
@@ -192,6 +189,15 @@ class _CsvReader:
                 pool.release_unused()
         finally:
             handle.close()
+
+    @staticmethod
+    def _refusal(error: pa.ArrowInvalid) -> Exception:
+        text = str(error)
+        if "Expected" in text and "columns" in text:  # a short or long row
+            return Reread()
+        if "utf8" in text.lower():
+            return _not_utf8()
+        return _file_error(_("The file is not a readable CSV: %(error)s") % {"error": error})
 
     def _python(self) -> Iterator[Raw]:
         try:
