@@ -12,9 +12,10 @@ time zone come in a :class:`Context`.
 
 Cells, as the rules read them: text is trimmed of white space at both ends (blank: nothing
 left). Whole numbers are ASCII digits. Yes/no: 1/0, true/false, t/f, yes/no, y/n (any case).
-Dates and times: ISO 8601 (``2026-11-16``, ``2026-11-16T09:30``, seconds and decimals (to the µs),
-``T`` or a space, ``Z`` or an offset ``+05:30``/``+0530``), or the mapping's ``strptime``
-format; a time without an offset is in the mapping's zone, read as Python's zoneinfo reads a
+Dates and times: ISO 8601 as Arrow reads it (``2026-11-16``, ``2026-11-16T09``,
+``2026-11-16T09:30``, seconds and decimals — cut at the µs —, ``T`` or a space, ``Z`` or an
+offset ``+05:30``/``+0530``/``+05``; a day that exists), or the mapping's ``strptime`` format.
+A time without an offset is in the mapping's zone, read as Python's zoneinfo reads a
 wall-clock time (``fold=0``): an hour the clocks repeat is its first, an hour they skip keeps
 the offset from before the change.
 """
@@ -36,10 +37,8 @@ from .kinds import SCORE_RANGES, STUCK_AFTER, CesScale, RecordKind, ShipmentStat
 MICRO = 1_000_000
 UTC_US = pa.timestamp("us", tz="UTC")
 ISO_FORMAT = "ISO 8601 (2026-11-16T09:30)"
-_DAY = r"[0-9]{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12][0-9]|3[01])"
-_TIME = r"(?:[01][0-9]|2[0-3]):[0-5][0-9](?::[0-5][0-9](?:\.[0-9]+)?)?"
-ISO = rf"^{_DAY}(?:[T ]{_TIME}(?:Z|[+-](?:[01][0-9]|2[0-3]):?[0-5][0-9])?)?$"
-_OFFSET = r"^.{10}[T ].*[Z+-]"
+_SIGNS = pa.array([b"+", b"-"], pa.binary())
+EMPTY = {INT: pa.int64(), BOOL: pa.bool_(), REF: pa.int64(), DATETIME: UTC_US}
 _WHOLE = r"^-?[0-9]+$"
 
 TIMESTAMPS = {
@@ -162,6 +161,16 @@ class _Batch:
 
     def apply(self, name: str) -> None:
         spec = self.specs[name]
+        if name not in self.cells.text:  # not in the source: blank in every row
+            everywhere = pa.repeat(pa.scalar(True), self.size)
+            self.required(name, everywhere)
+            self.huge[name] = pc.invert(everywhere)
+            self.values[name] = (
+                pa.repeat(pa.scalar("", pa.string()), self.size)
+                if spec.type in (TEXT, CHOICE)
+                else pa.nulls(self.size, EMPTY[spec.type])
+            )
+            return
         x = self.cell(name)
         blank = pc.equal(x, "")
         self.required(name, blank)
@@ -453,34 +462,62 @@ def parse_stamps(x, date_format: str, zone: str):
         if parsed.type.tz is None:
             parsed = local_to_utc(parsed, zone)
         return pc.cast(parsed, UTC_US), pc.and_(pc.invert(blank), pc.invert(ok))
-    shaped = pc.match_substring_regex(x, ISO)
-    aware = pc.and_(shaped, pc.match_substring_regex(x, _OFFSET))
-    naive = pc.and_(shaped, pc.invert(aware))
+    given = pc.if_else(blank, None, x)
+    if pc.any(pc.greater(pc.utf8_length(x), 26)).as_py():  # past microseconds: cut there
+        given = pc.replace_substring_regex(given, r"(\.[0-9]{6})[0-9]+", r"\1")
+    no = pa.repeat(pa.scalar(False), len(x))
+    for type_ in (UTC_US, pa.timestamp("us")):  # a column all with offsets, or all without
+        try:
+            value = pc.cast(given, type_)
+        except pa.ArrowInvalid:
+            continue
+        return (value if type_ == UTC_US else local_to_utc(value, zone)), no
+    # An offset at the end: Z, ±hh:mm, ±hhmm or ±hh (after a time: a date alone has "-").
+    raw = x.view(pa.binary())
+    long = pc.greater(pc.binary_length(raw), 10)
+    aware = pc.or_(pc.ends_with(x, "Z"), pc.or_(_sign_at(raw, -6), _sign_at(raw, -5)))
+    aware = pc.and_(
+        long, pc.or_(aware, pc.and_(pc.greater(pc.binary_length(raw), 13), _sign_at(raw, -3)))
+    )
+    instants, refused_aware = _read(pc.if_else(aware, given, None), UTC_US)
+    local, refused_naive = _read(pc.if_else(aware, None, given), pa.timestamp("us"))
+    if pc.any(pc.is_valid(local)).as_py():
+        instants = pc.coalesce(instants, local_to_utc(local, zone))
+    return instants, pc.or_(refused_aware, refused_naive)
+
+
+def _sign_at(raw, position: int):
+    """Whether the byte at ``position`` (from the end if negative) is a sign."""
+    return pc.is_in(pc.binary_slice(raw, position, position + 1), value_set=_SIGNS)
+
+
+def _read(x, type_: pa.DataType):
+    """(values, refused) of ISO 8601 text as Arrow reads it (date; hours, minutes, seconds, to
+    the µs; an offset only for an instant). The whole column is cast at once; where that fails,
+    the cells it fails on are found in ever smaller slices."""
     try:
-        value = _instants(x, aware, naive, zone)
-    except pa.ArrowInvalid:  # a day that does not exist (30 February): those cells are refused
-        existing = _existing_days(x, shaped)
-        aware, naive = pc.and_(aware, existing), pc.and_(naive, existing)
-        value = _instants(x, aware, naive, zone)
-    return value, pc.and_(pc.invert(blank), pc.invert(pc.or_(aware, naive)))
+        return pc.cast(x, type_), pa.repeat(pa.scalar(False), len(x))
+    except pa.ArrowInvalid:
+        pass
+    values: list = []
+    refused: list[bool] = []
 
+    def split(part) -> None:
+        try:
+            values.extend(pc.cast(part, type_).to_pylist())
+            refused.extend([False] * len(part))
+        except pa.ArrowInvalid:
+            if len(part) == 1:
+                values.append(None)
+                refused.append(True)
+                return
+            half = len(part) // 2
+            split(part.slice(0, half))
+            split(part.slice(half))
 
-def _instants(x, aware, naive, zone: str):
-    if pc.any(pc.match_substring_regex(x, r"\.[0-9]{7}")).as_py():  # past microseconds: cut
-        x = pc.replace_substring_regex(x, r"(\.[0-9]{6})[0-9]+", r"\1")
-    instants = pc.cast(pc.if_else(aware, x, None), UTC_US)
-    if not pc.any(naive).as_py():
-        return instants
-    local = pc.cast(pc.if_else(naive, x, None), pa.timestamp("us"))
-    return pc.coalesce(instants, local_to_utc(local, zone))
-
-
-def _existing_days(x, shaped):
-    """Of cells of the ISO shape: those whose day exists (not 30 February, 31 April)."""
-    day = pc.utf8_slice_codeunits(pc.if_else(shaped, x, None), 0, 10)
-    parsed = pc.strptime(day, format="%Y-%m-%d", unit="s", error_is_null=True)
-    again = pc.strftime(parsed, format="%Y-%m-%d")
-    return pc.fill_null(pc.and_(shaped, pc.equal(day, again)), False)
+    for start in range(0, len(x), 1024):
+        split(x.slice(start, 1024))
+    return pa.array(values, type_), pa.array(refused, pa.bool_())
 
 
 def _digits_and_words(x):

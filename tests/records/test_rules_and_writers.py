@@ -461,16 +461,44 @@ def test_a_rebuilding_load_that_fails_leaves_the_table_as_it_was(world, tmp_path
 
 
 @pytest.mark.usefixtures("pg")
-def test_a_loaded_table_is_not_rebuilt(world, tmp_path, settings):
+def test_a_few_records_into_a_loaded_table_keep_its_indexes(world, tmp_path, settings):
+    """Fewer new records than half the table holds: the indexes are maintained, not built
+    again."""
     checked_now()
     settings.RECORDS_REBUILD_MIN_ROWS = 1
-    path = write(tmp_path, SHIPMENTS + "\n".join(GOOD[:2]) + "\n")
+    path = write(tmp_path, SHIPMENTS + "\n".join(GOOD[:5]) + "\n")
     services.records_load(kind="shipments", table=services.open_table(path))
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE records_shipment")  # (the table's size, as the planner knows it)
     _shape, ids = table_shape()
-    path = write(tmp_path, SHIPMENTS + "\n".join(GOOD[2:]) + "\n", "more.csv")
+    path = write(tmp_path, SHIPMENTS + "\n".join(GOOD[5:]) + "\n", "more.csv")
     report = services.records_load(kind="shipments", table=services.open_table(path))
-    assert report.created == len(GOOD) - 2
+    assert report.created == len(GOOD) - 5
     assert table_shape()[1] == ids  # the same index and constraint objects
+
+
+@pytest.mark.usefixtures("pg")
+def test_a_month_as_large_as_the_table_rebuilds_its_keys_as_they_were(world, tmp_path, settings):
+    """At least half as many new records as the table holds (the second month after go-live):
+    the unique key and the secondary indexes are dropped for the insert and built again, the
+    same; the primary key stays; a record id already stored is updated, not added."""
+    checked_now()
+    settings.RECORDS_REBUILD_MIN_ROWS = 1
+    path = write(tmp_path, SHIPMENTS + "\n".join(GOOD[:3]) + "\n")
+    services.records_load(kind="shipments", table=services.open_table(path))
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE records_shipment")
+    shape, ids = table_shape()
+    changed = GOOD[0].replace("o-1", "o-1b")
+    path = write(tmp_path, SHIPMENTS + "\n".join([changed, *GOOD[3:]]) + "\n", "more.csv")
+    report = services.records_load(kind="shipments", table=services.open_table(path))
+    assert (report.created, report.updated) == (len(GOOD) - 3, 1)
+    after, after_ids = table_shape()
+    assert after == shape
+    rebuilt = {name for name in shape if ids[name] != after_ids[name]}
+    assert rebuilt == {"shipment_source_unique", "shipment_promised_dept"}
+    assert Shipment.objects.get(source_record_id="1").order_ref == "o-1b"
+    assert Shipment.objects.count() == len(GOOD)
 
 
 def numbered(tmp_path, name: str, numbers: range) -> str:

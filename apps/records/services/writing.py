@@ -180,11 +180,11 @@ class PostgresWriter:
     def _upsert(self) -> tuple[int, int]:
         cursor = self.cursor
         table = sql.Identifier(self.table.name)
+        stage, changed = sql.Identifier(STAGE), sql.Identifier(CHANGED)
         # One statement each, run once: planning them with JIT costs more than it saves; the
-        # join hashes the staged keys in memory rather than in batches on disk.
+        # join hashes the staged rows in memory rather than in batches on disk.
         cursor.execute("SELECT set_config('jit', 'off', true)")
         cursor.execute("SELECT set_config('work_mem', '256MB', true)")
-        cursor.execute(sql.SQL("ANALYZE {}").format(sql.Identifier(STAGE)))
         key = sql.SQL(
             "s.source_system = t.source_system AND s.source_record_id = t.source_record_id"
         )
@@ -192,63 +192,87 @@ class PostgresWriter:
             sql.SQL(
                 "SELECT EXISTS (SELECT 1 FROM {} GROUP BY source_system, source_record_id "
                 "HAVING count(*) > 1)"
-            ).format(sql.Identifier(STAGE))
+            ).format(stage)
         )
         if cursor.fetchone()[0]:  # a record id repeated in the load: the first of each wins
             cursor.execute(
                 sql.SQL("DELETE FROM {stage} s USING {stage} t WHERE {key} AND t.rn < s.rn").format(
-                    stage=sql.Identifier(STAGE), key=key
+                    stage=stage, key=key
                 )
             )
         data = [sql.Identifier(c) for c in self.table.data]
-        stored = sql.SQL(", ").join(sql.SQL("t.{}").format(c) for c in data)
-        loaded = sql.SQL(", ").join(sql.SQL("s.{}").format(c) for c in data)
         cursor.execute(
             sql.SQL(
-                "CREATE TEMP TABLE {changed} ON COMMIT DROP AS SELECT s.rn, t.id FROM {stage} s "
-                "LEFT JOIN {table} t ON {key} WHERE t.id IS NULL OR ({stored}) IS DISTINCT FROM "
-                "({loaded})"
+                "CREATE TEMP TABLE {changed} ON COMMIT DROP AS SELECT t.id AS existing, s.* "
+                "FROM {stage} s LEFT JOIN {table} t ON {key} "
+                "WHERE t.id IS NULL OR ({stored}) IS DISTINCT FROM ({loaded})"
             ).format(
-                changed=sql.Identifier(CHANGED),
-                stage=sql.Identifier(STAGE),
+                changed=changed,
+                stage=stage,
                 table=table,
                 key=key,
-                stored=stored,
-                loaded=loaded,
+                stored=sql.SQL(", ").join(sql.SQL("t.{}").format(c) for c in data),
+                loaded=sql.SQL(", ").join(sql.SQL("s.{}").format(c) for c in data),
             )
         )
-        written = [sql.Identifier(c) for c in self.table.columns[2:]]  # not the key
         cursor.execute(
-            sql.SQL(
-                "UPDATE {table} t SET {sets} FROM {changed} c JOIN {stage} s ON s.rn = c.rn "
-                "WHERE t.id = c.id"
-            ).format(
-                table=table,
-                sets=sql.SQL(", ").join(sql.SQL("{0} = s.{0}").format(c) for c in written),
-                changed=sql.Identifier(CHANGED),
-                stage=sql.Identifier(STAGE),
-            )
+            sql.SQL("SELECT count(existing), count(*) - count(existing) FROM {}").format(changed)
         )
-        updated = cursor.rowcount
-        columns = sql.SQL(", ").join(map(sql.Identifier, self.table.columns))
-        cursor.execute(
-            sql.SQL(
-                "INSERT INTO {table} ({columns}) SELECT {values} FROM {changed} c "
-                "JOIN {stage} s ON s.rn = c.rn WHERE c.id IS NULL"
-            ).format(
-                table=table,
-                columns=columns,
-                values=sql.SQL(", ").join(
-                    sql.SQL("s.{}").format(sql.Identifier(c)) for c in self.table.columns
-                ),
-                changed=sql.Identifier(CHANGED),
-                stage=sql.Identifier(STAGE),
+        to_update, to_create = cursor.fetchone()
+        updated = created = 0
+        if to_update:
+            written = [sql.Identifier(c) for c in self.table.columns[2:]]  # not the key
+            cursor.execute(
+                sql.SQL(
+                    "UPDATE {table} t SET {sets} FROM {changed} c WHERE t.id = c.existing"
+                ).format(
+                    table=table,
+                    sets=sql.SQL(", ").join(sql.SQL("{0} = c.{0}").format(c) for c in written),
+                    changed=changed,
+                )
             )
-        )
-        created = cursor.rowcount
-        for name in (CHANGED, STAGE):
-            cursor.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(sql.Identifier(name)))
+            updated = cursor.rowcount
+        if to_create:
+            rebuild = self._appending(to_create)
+            columns = sql.SQL(", ").join(map(sql.Identifier, self.table.columns))
+            cursor.execute(
+                sql.SQL(
+                    "INSERT INTO {table} ({columns}) SELECT {columns} FROM {changed} "
+                    "WHERE existing IS NULL"
+                ).format(table=table, columns=columns, changed=changed)
+            )
+            created = cursor.rowcount
+            self._build(rebuild)
+        for name in (changed, stage):
+            cursor.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(name))
         return created, updated
+
+    def _appending(self, rows: int) -> list[sql.Composable]:
+        """New records at least as many as half the table holds (a month of orders into the
+        first months): maintaining the unique key and the secondary indexes row by row costs
+        more than building them again (PostgreSQL's advice for large loads), so they are
+        dropped for the insert — when no one is reading the table at that moment (the lock
+        is not waited for) and the loading role owns it. The primary key stays."""
+        if rows < int(getattr(settings, "RECORDS_REBUILD_MIN_ROWS", 50_000)):
+            return []
+        self.cursor.execute(
+            "SELECT reltuples FROM pg_class WHERE oid = %s::regclass", [self.table.name]
+        )
+        if rows * 2 < self.cursor.fetchone()[0]:
+            return []
+        return self._take(primary=False)
+
+    def _build(self, statements: list[sql.Composable]) -> None:
+        if not statements:
+            return
+        self.cursor.execute(
+            "SELECT set_config('maintenance_work_mem', '256MB', true) FROM pg_settings "
+            "WHERE name = 'maintenance_work_mem' AND setting::bigint < 262144"
+        )
+        for statement in statements:
+            self.cursor.execute(statement)
+        if self.kept:  # deferred again (as declared), for the rest of the caller's transaction
+            self.cursor.execute(sql.SQL("SET CONSTRAINTS {} DEFERRED").format(self.kept))
 
     # --- into an empty table ------------------------------------------------------------
     def _empty_table(self) -> list[sql.Composable]:
@@ -256,15 +280,22 @@ class PostgresWriter:
         advice for populating a database: drop the table's secondary indexes, its unique key
         and its primary key, copy, then build each index once — several times faster than
         maintaining them row by row. Worth it from ``RECORDS_REBUILD_MIN_ROWS`` rows (setting,
-        default 50,000).
-
-        Returns the statements that recreate what was dropped, exactly as it was (definitions
-        read from the catalog, same names), or [] when the table holds rows, the load is
-        smaller, or the loading role does not own the table. The table is locked (ACCESS
-        EXCLUSIVE, until the load commits: it only ever blocks readers of a table that is still
-        empty); a rollback restores the indexes and constraints with everything else."""
+        default 50,000)."""
         if self.rows_expected < int(getattr(settings, "RECORDS_REBUILD_MIN_ROWS", 50_000)):
             return []
+        self.cursor.execute(
+            sql.SQL("SELECT EXISTS (SELECT 1 FROM {})").format(sql.Identifier(self.table.name))
+        )
+        if self.cursor.fetchone()[0]:
+            return []
+        return self._take(primary=True)
+
+    def _take(self, *, primary: bool) -> list[sql.Composable]:
+        """Lock the table (ACCESS EXCLUSIVE, until the load commits) and drop its unique keys
+        and secondary indexes (and its primary key, when ``primary``). Returns the statements
+        that recreate what was dropped, exactly as it was (definitions read from the catalog,
+        same names), or [] when the loading role does not own the table or someone is reading
+        it; a rollback restores the indexes and constraints with everything else."""
         cursor, name = self.cursor, self.table.name
         table = sql.Identifier(name)
         cursor.execute(
@@ -274,12 +305,8 @@ class PostgresWriter:
         )
         if not cursor.fetchone()[0]:
             return []
-        cursor.execute(sql.SQL("SELECT EXISTS (SELECT 1 FROM {})").format(table))
-        if cursor.fetchone()[0]:
-            return []
         try:
-            # Never waited for: a reader of the table makes this load go through the staging
-            # table, as into a table that holds rows.
+            # Never waited for: a reader of the table makes this load keep the indexes.
             with transaction.atomic():
                 cursor.execute(
                     sql.SQL("LOCK TABLE {} IN ACCESS EXCLUSIVE MODE NOWAIT").format(table)
@@ -291,10 +318,10 @@ class PostgresWriter:
         # would stay, as dropping one locks the table it refers to.
         cursor.execute(
             "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
-            "WHERE conrelid = %s::regclass AND (contype = 'u' OR contype = 'p' AND NOT EXISTS "
-            "(SELECT 1 FROM pg_constraint f WHERE f.confrelid = %s::regclass)) "
+            "WHERE conrelid = %s::regclass AND (contype = 'u' OR contype = 'p' AND %s AND "
+            "NOT EXISTS (SELECT 1 FROM pg_constraint f WHERE f.confrelid = %s::regclass)) "
             "ORDER BY contype DESC, conname",
-            [name, name],
+            [name, primary, name],
         )
         constraints = cursor.fetchall()
         cursor.execute(
@@ -353,18 +380,11 @@ class PostgresWriter:
             # The ids were given, not drawn one by one: the table is empty and locked, so the
             # numbers after the sequence's next one were this load's to give.
             cursor.execute("SELECT setval(%s, %s)", [self.sequence, self.next_id - 1])
-        cursor.execute(
-            "SELECT set_config('maintenance_work_mem', '256MB', true) FROM pg_settings "
-            "WHERE name = 'maintenance_work_mem' AND setting::bigint < 262144"
-        )
         try:
             with transaction.atomic():
-                for statement in self.rebuild:
-                    cursor.execute(statement)
+                self._build(self.rebuild)
         except psycopg.errors.UniqueViolation as error:
             raise Repeated from error
-        if self.kept:  # deferred again (as declared), for the rest of the caller's transaction
-            cursor.execute(sql.SQL("SET CONSTRAINTS {} DEFERRED").format(self.kept))
         cursor.execute(sql.SQL("ANALYZE {}").format(sql.Identifier(self.table.name)))
         return self.written
 
