@@ -15,12 +15,14 @@ Within one load the first occurrence of a record id wins (``rn``: the row's numb
 
 from __future__ import annotations
 
+import datetime as dt
 import queue
 import threading
 
 import pgpq
 import psycopg
 import pyarrow as pa
+import pyarrow.compute as pc
 from django.conf import settings
 from django.db import connection, transaction
 from psycopg import sql
@@ -398,16 +400,6 @@ class SqliteWriter:
 
     def __enter__(self):
         ops = connection.ops
-        self.adapt = []
-        for field in self.table.fields:
-            internal = field.get_internal_type()
-            self.adapt.append(
-                ops.adapt_datetimefield_value
-                if internal == "DateTimeField"
-                else ops.adapt_datefield_value
-                if internal == "DateField"
-                else None
-            )
         name = ops.quote_name(self.table.name)
         quoted = [ops.quote_name(c) for c in self.table.columns]
         sets = ", ".join(f"{q} = excluded.{q}" for q in quoted[2:])
@@ -421,7 +413,7 @@ class SqliteWriter:
             f"WHERE {changed}"
         )
         self.name = name
-        self.seen: set[tuple[str, str]] = set()
+        self.seen: dict[str, set[str]] = {}
         self.batch: list[tuple] = []
         self.created = self.updated = 0
         self.cursor = connection.cursor()
@@ -431,18 +423,13 @@ class SqliteWriter:
         self.cursor.close()
 
     def write(self, columns: dict[str, pa.Array], rows: pa.Array) -> None:
-        arrays = [columns[c].to_pylist() for c in self.table.columns]
+        arrays = [_sqlite_values(a) for a in self.table.arrays(columns)]
         for values in zip(*arrays, strict=True):
-            key = (values[0], values[1])
-            if key in self.seen:
+            seen = self.seen.setdefault(values[0], set())  # by source system: no key tuples
+            if values[1] in seen:
                 continue
-            self.seen.add(key)
-            self.batch.append(
-                tuple(
-                    a(v) if a and v is not None else v
-                    for a, v in zip(self.adapt, values, strict=True)
-                )
-            )
+            seen.add(values[1])
+            self.batch.append(values)
             if len(self.batch) >= SQLITE_BATCH:
                 self._flush()
 
@@ -472,6 +459,27 @@ class SqliteWriter:
     def finish(self) -> tuple[int, int]:
         self._flush()
         return self.created, self.updated
+
+
+def _sqlite_values(array: pa.Array) -> list:
+    """A column as SQLite keeps it, the way Django writes it: times as UTC text
+    ``2026-03-01 10:00:00[.250000]`` (decimals only when there are some), dates as
+    ``2026-03-01``."""
+    if pa.types.is_timestamp(array.type):
+        if connection.timezone != dt.UTC and str(connection.timezone) != "UTC":
+            adapt = connection.ops.adapt_datetimefield_value
+            return [adapt(v) if v is not None else None for v in array.to_pylist()]
+        naive = array.cast(pa.timestamp("us"))
+        micro = pc.cast(naive, pa.int64())
+        whole = pc.equal(pc.subtract(micro, pc.multiply(pc.divide(micro, 1_000_000), 1_000_000)), 0)
+        seconds = pc.cast(naive, pa.timestamp("s"), safe=False)
+        form = "%Y-%m-%d %H:%M:%S"  # (%S of a µs time writes its decimals too)
+        return pc.if_else(
+            whole, pc.strftime(seconds, format=form), pc.strftime(naive, format=form)
+        ).to_pylist()
+    if pa.types.is_date32(array.type):
+        return pc.strftime(array, format="%Y-%m-%d").to_pylist()
+    return array.to_pylist()
 
 
 def writer_for(kind: str, *, rows_expected: int, straight: bool = True):
