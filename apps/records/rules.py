@@ -11,7 +11,8 @@ Pure: no ORM. The codes a record may name, the loader's rights and the mapping's
 time zone come in a :class:`Context`.
 
 Cells, as the rules read them: text is trimmed of white space at both ends (blank: nothing
-left). Whole numbers are ASCII digits. Yes/no: 1/0, true/false, t/f, yes/no, y/n (any case).
+left). Whole numbers are ASCII digits. Yes/no: 1/0, true/false, t/f, yes/no, y/n (any case, ASCII
+letters); choices likewise.
 Dates and times: ISO 8601 as Arrow reads it (``2026-11-16``, ``2026-11-16T09``,
 ``2026-11-16T09:30``, seconds and decimals — cut at the µs —, ``T`` or a space, ``Z`` or an
 offset ``+05:30``/``+0530``/``+05``; a day that exists), or the mapping's ``strptime`` format.
@@ -232,9 +233,10 @@ class _Batch:
         return value
 
     def yes_no(self, name: str, spec: FieldSpec, x, blank, given):
-        low = pc.utf8_lower(x)
-        yes = pc.is_in(low, value_set=pa.array(sorted(TRUE)))
-        no = pc.is_in(low, value_set=pa.array(sorted(FALSE)))
+        low = pc.ascii_lower(x)
+        ascii_ = pc.string_is_ascii(x)
+        yes = pc.and_(ascii_, pc.is_in(low, value_set=pa.array(sorted(TRUE))))
+        no = pc.and_(ascii_, pc.is_in(low, value_set=pa.array(sorted(FALSE))))
         self.fail(
             name,
             pc.and_(given, pc.invert(pc.or_(yes, no))),
@@ -247,10 +249,13 @@ class _Batch:
         return pc.if_else(yes, True, pc.if_else(no, False, pa.scalar(None, pa.bool_())))
 
     def choice(self, name: str, spec: FieldSpec, x, blank, given):
-        low = pc.utf8_lower(x)
+        # Choices are ASCII words: a cell is one in any case, but only in ASCII letters (the
+        # Turkish capital İ lower-cases to a plain i in some libraries, not in others).
+        low = pc.ascii_lower(x)
+        known = pc.and_(pc.string_is_ascii(x), pc.is_in(low, value_set=pa.array(spec.choices)))
         self.fail(
             name,
-            pc.and_(given, pc.invert(pc.is_in(low, value_set=pa.array(spec.choices)))),
+            pc.and_(given, pc.invert(known)),
             "invalid_choice",
             lambda i: (
                 _("“%(value)s” is not a valid %(field)s; use one of: %(choices)s.")

@@ -40,12 +40,12 @@ from apps.records.fields import (
     FALSE,
     FIELDS,
     INT,
-    MODELS,
     REF,
     TEXT,
     TRUE,
     FieldSpec,
 )
+from apps.records.models import RECORD_MODELS as MODELS
 from apps.records.models import Carrier, RecordKind, Warehouse
 from cxoffice.errors import RowsError
 
@@ -363,30 +363,11 @@ def test_file_and_api_doors_load_alike(kind, world, tmp_path, data):
         assert refusing["stored"] == skipping["stored"]
 
 
-@pytest.mark.parametrize(
-    "rebuild",
-    [
-        pytest.param(
-            False,
-            marks=pytest.mark.xfail(
-                ON_POSTGRESQL,
-                strict=True,
-                reason="PostgreSQL's SQL path for CSV files (fast_load._Plan.accept and value, "
-                "CHOICE) takes lower(cell) IN (choices) with the database's lower(), which in "
-                "a UTF-8 locale (scripts/with_postgres.sh's C.UTF-8) turns the dotted capital "
-                "İ (U+0130) into a plain i: 'İN_TRANSİT' is stored as "
-                "in_transit. RowParser's str.lower() gives 'i̇' (i and a combining dot) and "
-                "refuses the row (invalid_choice), as the API door does. The Arrow first load "
-                "takes only ASCII choices and agrees.",
-            ),
-            id="upsert",
-        ),
-        pytest.param(True, id="first-load"),
-    ],
-)
+@pytest.mark.parametrize("rebuild", [False, True], ids=["upsert", "first-load"])
 def test_a_status_in_turkish_capitals_is_refused_at_both_doors(world, tmp_path, rebuild):
-    """“in_transit” in capitals as Turkish writes them (İ, the dotted capital i) is no status
-    RowParser knows: both doors refuse the row, or both would have to take it."""
+    """“in_transit” in capitals as Turkish writes them (İ, the dotted capital i) is no status:
+    both doors refuse the row. (The loader's former SQL path lower-cased it with the database's
+    lower(), which in a UTF-8 locale gives a plain i, and stored it.)"""
     row = {
         "source_system": "wms", "source_record_id": "o1", "ordered_at": "2026-03-01T10:00",
         "promised_at": "2026-03-05", "status": "İN_TRANSİT",
