@@ -41,6 +41,13 @@ ARROW = {
 }  # fmt: skip
 
 
+KEY = sql.SQL("s.source_system = t.source_system AND s.source_record_id = t.source_record_id")
+
+
+class _RepeatedInLoad(Exception):
+    """A stored record changed by a row whose record id the load holds more than once."""
+
+
 class Repeated(Exception):
     """A record id repeats in a load copied straight into the emptied table: the load is done
     again through the staging table, which keeps the first of each."""
@@ -180,28 +187,31 @@ class PostgresWriter:
 
     # --- the set-based write ------------------------------------------------------------
     def _upsert(self) -> tuple[int, int]:
+        """(created, updated). A record id repeated in the load is found by the write itself
+        (the table's unique key refuses a second new one; a changed stored record is checked
+        against the other staged rows of its id): the write is then undone and done again
+        with only the first row of each id."""
         cursor = self.cursor
-        table = sql.Identifier(self.table.name)
-        stage, changed = sql.Identifier(STAGE), sql.Identifier(CHANGED)
         # One statement each, run once: planning them with JIT costs more than it saves; the
         # join hashes the staged rows in memory rather than in batches on disk.
         cursor.execute("SELECT set_config('jit', 'off', true)")
         cursor.execute("SELECT set_config('work_mem', '256MB', true)")
-        key = sql.SQL(
-            "s.source_system = t.source_system AND s.source_record_id = t.source_record_id"
-        )
-        cursor.execute(
-            sql.SQL(
-                "SELECT EXISTS (SELECT 1 FROM {} GROUP BY source_system, source_record_id "
-                "HAVING count(*) > 1)"
-            ).format(stage)
-        )
-        if cursor.fetchone()[0]:  # a record id repeated in the load: the first of each wins
+        try:
+            with transaction.atomic():
+                return self._write_changes(repeats_possible=True)
+        except (psycopg.errors.UniqueViolation, _RepeatedInLoad):
             cursor.execute(
                 sql.SQL("DELETE FROM {stage} s USING {stage} t WHERE {key} AND t.rn < s.rn").format(
-                    stage=stage, key=key
+                    stage=sql.Identifier(STAGE), key=KEY
                 )
             )
+            with transaction.atomic():
+                return self._write_changes(repeats_possible=False)
+
+    def _write_changes(self, *, repeats_possible: bool) -> tuple[int, int]:
+        cursor = self.cursor
+        table = sql.Identifier(self.table.name)
+        stage, changed = sql.Identifier(STAGE), sql.Identifier(CHANGED)
         data = [sql.Identifier(c) for c in self.table.data]
         cursor.execute(
             sql.SQL(
@@ -212,7 +222,7 @@ class PostgresWriter:
                 changed=changed,
                 stage=stage,
                 table=table,
-                key=key,
+                key=KEY,
                 stored=sql.SQL(", ").join(sql.SQL("t.{}").format(c) for c in data),
                 loaded=sql.SQL(", ").join(sql.SQL("s.{}").format(c) for c in data),
             )
@@ -223,6 +233,15 @@ class PostgresWriter:
         to_update, to_create = cursor.fetchone()
         updated = created = 0
         if to_update:
+            if repeats_possible:
+                cursor.execute(
+                    sql.SQL(
+                        "SELECT EXISTS (SELECT 1 FROM {changed} t JOIN {stage} s ON {key} "
+                        "WHERE t.existing IS NOT NULL AND s.rn <> t.rn)"
+                    ).format(changed=changed, stage=stage, key=KEY)
+                )
+                if cursor.fetchone()[0]:
+                    raise _RepeatedInLoad
             written = [sql.Identifier(c) for c in self.table.columns[2:]]  # not the key
             cursor.execute(
                 sql.SQL(
@@ -244,7 +263,7 @@ class PostgresWriter:
                 ).format(table=table, columns=columns, changed=changed)
             )
             created = cursor.rowcount
-            self._build(rebuild)
+            self._build(rebuild)  # a repeated new record id fails the unique key here
         for name in (changed, stage):
             cursor.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(name))
         return created, updated
