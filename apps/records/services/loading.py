@@ -28,7 +28,7 @@ from cxoffice.errors import ApplicationError, RowError, RowsError
 
 from .. import rules
 from ..models import Carrier, LoadDoor, LoadJob, LoadStatus, RecordKind, RecordMapping, Warehouse
-from .reading import Mapper, Reread, Table, open_table, table_from_rows
+from ..tables import Mapper, Reread, Table, open_table, table_from_rows
 from .writing import Repeated, writer_for
 
 __all__ = ["Table", "open_table", "table_from_rows"]

@@ -1,6 +1,6 @@
-"""The doors' rows as the rules read them: a CSV file, an XLSX sheet or the bulk API's objects
-become the same batches of raw cells by field (:class:`~apps.records.rules.Cells`), after the
-column mapping (columns, value maps, constants) is applied to whole columns.
+"""The doors' rows as the rules read them (files and request bodies; no database): a CSV file,
+an XLSX sheet or the bulk API's objects become the same batches of raw cells by field
+(:class:`~apps.records.rules.Cells`), after the column mapping (columns, value maps, constants) is applied to whole columns.
 
 A CSV is read in columns by Apache Arrow's reader (multi-threaded, in blocks of
 :data:`BLOCK` bytes, at most :data:`AHEAD` blocks ahead of the rows taken, so memory stays flat
@@ -27,9 +27,9 @@ from django.utils.translation import gettext as _
 
 from cxoffice.errors import ApplicationError
 
-from ..fields import FIELDS, FieldSpec
-from ..models import RecordMapping
-from ..rules import Cells, cell_text
+from .fields import FIELDS, FieldSpec
+from .models import RecordMapping
+from .rules import Cells, cell_text
 
 BLOCK = 1 << 22  # bytes Arrow's reader parses at a time
 AHEAD = 4  # blocks read ahead of the rows taken
