@@ -1,6 +1,7 @@
 """The doors' rows as the rules read them (files and request bodies; no database): a CSV file,
 an XLSX sheet or the bulk API's objects become the same batches of raw cells by field
-(:class:`~apps.records.rules.Cells`), after the column mapping (columns, value maps, constants) is applied to whole columns.
+(:class:`~apps.records.rules.Cells`), after the column mapping (columns, value maps,
+constants) is applied to whole columns.
 
 A CSV is read in columns by Apache Arrow's reader (multi-threaded, in blocks of
 :data:`BLOCK` bytes, at most :data:`AHEAD` blocks ahead of the rows taken, so memory stays flat
