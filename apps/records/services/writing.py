@@ -234,10 +234,13 @@ class PostgresWriter:
         updated = created = 0
         if to_update:
             if repeats_possible:
+                # A count, not EXISTS: the planner would probe the stage row by row for an
+                # early answer that, without repeats, never comes.
+                cursor.execute(sql.SQL("ANALYZE {}").format(changed))
                 cursor.execute(
                     sql.SQL(
-                        "SELECT EXISTS (SELECT 1 FROM {changed} t JOIN {stage} s ON {key} "
-                        "WHERE t.existing IS NOT NULL AND s.rn <> t.rn)"
+                        "SELECT count(*) FROM {changed} t JOIN {stage} s ON {key} "
+                        "WHERE t.existing IS NOT NULL AND s.rn <> t.rn"
                     ).format(changed=changed, stage=stage, key=KEY)
                 )
                 if cursor.fetchone()[0]:
