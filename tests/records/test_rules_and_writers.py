@@ -622,3 +622,18 @@ def test_a_first_load_does_not_wait_for_a_reader_of_the_table(catalog, tmp_path,
         reader.join(timeout=30)
     assert report.created == 300
     assert table_shape()[1] == ids  # upserted: nothing dropped or rebuilt
+
+
+def test_a_mapping_whose_date_format_reads_nothing_refuses_each_row_naming_the_column(
+    catalog, tmp_path
+):
+    mapping = RecordMapping.objects.create(
+        name="odd-format",
+        kind="shipments",
+        columns={"id": "source_record_id", "bought": "ordered_at", "due": "promised_at"},
+        constants={"source_system": "shop"},
+        date_format="%Q",
+    )
+    path = write(tmp_path, "id,bought,due\n1,2026-03-01,2026-03-05\n")
+    assert refused(path, mapping=mapping) == [(1, "bought", "invalid_date")]
+    assert not Shipment.objects.exists()
