@@ -259,7 +259,7 @@ class SurveyResponse(Record):
         ordering = ["-answered_at", "-id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["source_system", "source_record_id"], name="surveyresponse_source_unique"
+                fields=["source_record_id", "source_system"], name="surveyresponse_source_unique"
             ),
         ]
         indexes = [
@@ -291,7 +291,7 @@ class SupportTicket(Record):
         ordering = ["-opened_at", "-id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["source_system", "source_record_id"], name="supportticket_source_unique"
+                fields=["source_record_id", "source_system"], name="supportticket_source_unique"
             ),
         ]
         indexes = [
@@ -372,7 +372,7 @@ class Shipment(Record):
         ordering = ["-promised_on", "-id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["source_system", "source_record_id"], name="shipment_source_unique"
+                fields=["source_record_id", "source_system"], name="shipment_source_unique"
             ),
         ]
         indexes = [

@@ -596,6 +596,26 @@ def derived(kind: str, values: dict[str, pa.Array], context: Context, size: int)
     return out
 
 
+def always_null(kind: str, given: frozenset[str] | None, context: Context) -> frozenset[str]:
+    """The table's columns null in every row of a load whose source gives only the fields
+    ``given`` (None: any field, row by row): the absent fields that are null when blank, and
+    the derived columns that, computed from a row where every given field has a value, still
+    have none (each needs an absent field). The writer leaves them out of its ``COPY``."""
+    if given is None:
+        return frozenset()
+    sample = {TEXT: pa.array([""]), CHOICE: pa.array([""]), INT: pa.array([1], pa.int64()),
+              BOOL: pa.array([True]), REF: pa.array([1], pa.int64()),
+              DATETIME: pa.array([0], UTC_US)}  # fmt: skip
+    values = {
+        name: sample[spec.type]
+        if name in given or spec.type in (TEXT, CHOICE)
+        else pa.nulls(1, EMPTY[spec.type])
+        for name, spec in FIELDS[kind].items()
+    }
+    row = derived(kind, values, context, 1)
+    return frozenset(name for name, array in row.items() if array.null_count == 1)
+
+
 def cell_text(value, type_: str) -> tuple[str, bool, dt.datetime | None]:
     """A JSON or spreadsheet value as the rules read it: (text, not text, date/time given as
     such). Text stays text; whole numbers are their digits; yes/no values are true/false."""

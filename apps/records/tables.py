@@ -88,7 +88,8 @@ def open_table(path: str, name: str = "") -> Table:
         raise _file_error(_("The file cannot be read: %(error)s") % {"error": error}) from error
     size = os.path.getsize(path)
     lines = first.count("\n")
-    expected = lines * size // max(len(first.encode()), 1) if first else 0
+    whole = len(first) < BLOCK  # the whole file read: its rows are counted, not estimated
+    expected = lines if whole else lines * size // max(len(first.encode()), 1)
     reader = _CsvReader(path, header, size)
     return Table(
         header, reader.batches, reader.position, rows_expected=expected, reread=reader.reread
@@ -315,6 +316,7 @@ class Mapper:
         self.value_maps: dict = {}
         self.constants: dict = {}
         self.strict = table.strict_header
+        self.header = header
         read = set(mapping.columns) if mapping is not None else set(known)
         repeated = sorted({c for c in header if c in read and header.count(c) > 1})
         if repeated and table.strict_header:
@@ -368,6 +370,20 @@ class Mapper:
                 field=missing[0],
                 code="missing_column",
             )
+
+    def given(self) -> frozenset[str] | None:
+        """The fields every batch of a file carries (its header is the same for every row:
+        the mapped or same-named columns, the constants, the value maps); None for a
+        request's objects, which each name their own."""
+        if not self.strict:
+            return None
+        header = set(self.header)
+        named = {
+            name
+            for name in self.specs
+            if (self.columns.get(name) if self.columns is not None else name) in header
+        }
+        return frozenset(named | set(self.constants) | set(self.value_maps))
 
     def column(self, field_name: str | None) -> str | None:
         """The source column of a field, as a refusal names it."""

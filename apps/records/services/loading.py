@@ -147,7 +147,10 @@ def records_load(
 
 def _load(kind, table: Table, mapper: Mapper, context, skip_bad_rows, progress, straight):
     report = LoadReport()
-    with writer_for(kind, rows_expected=table.rows_expected, straight=straight) as writer:
+    unwritten = rules.always_null(kind, mapper.given(), context)
+    with writer_for(
+        kind, rows_expected=table.rows_expected, straight=straight, unwritten=unwritten
+    ) as writer:
         for raw in table.batches():
             checked = rules.check(mapper.cells(raw), context, keep=ERRORS_KEPT - len(report.errors))
             report.errors.extend(
