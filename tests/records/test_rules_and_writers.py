@@ -5,6 +5,7 @@ mapping's date format, a steward's rights; the first load into an empty table (i
 constraints rebuilt as they were), and loads at the same time as readers and other loads."""
 
 import datetime as dt
+import os
 import threading
 
 import pytest
@@ -12,7 +13,7 @@ from django.db import IntegrityError, OperationalError, connection, transaction
 
 from apps.departments import roles
 from apps.departments.models import Department
-from apps.records import services
+from apps.records import services, tables
 from apps.records.models import RECORD_MODELS as MODELS
 from apps.records.models import RecordMapping, Shipment, SupportTicket, SurveyResponse, Warehouse
 from cxoffice.errors import RowsError
@@ -506,6 +507,110 @@ def numbered(tmp_path, name: str, numbers: range) -> str:
     return write(
         tmp_path, "source_system,source_record_id,department,ordered_at,promised_at\n" + rows, name
     )
+
+
+def stages_left() -> list[str]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT relname FROM pg_class "
+            "WHERE starts_with(relname, %s) OR starts_with(relname, %s)",
+            ["records_stage_", "records_changed_"],
+        )
+        return [name for (name,) in cursor.fetchall()]
+
+
+def promised(ids) -> dict[str, str]:
+    rows = Shipment.objects.filter(source_record_id__in=[str(i) for i in ids])
+    return {s.source_record_id: s.promised_on.isoformat() for s in rows}
+
+
+def more_rows(tmp_path, numbers, late: dict[int, str]) -> str:
+    """``numbers`` as new records (promised on 5 March), then ``late``: {record id: promised
+    date}, after the first block Arrow reads (the load's guess is made on that block)."""
+    rows = [f"t,{n},CS,2026-03-01T10:00,2026-03-05\n" for n in numbers]
+    rows += [f"t,{n},CS,2026-03-01T10:00,{day}\n" for n, day in late.items()]
+    path = write(
+        tmp_path,
+        "source_system,source_record_id,department,ordered_at,promised_at\n" + "".join(rows),
+        "more.csv",
+    )
+    assert os.path.getsize(path) > tables.BLOCK  # the late rows are in a later block
+    return path
+
+
+@pytest.mark.usefixtures("pg")
+@pytest.mark.parametrize("stored", [1_000, 400_000], ids=["indexes-rebuilt", "indexes-kept"])
+def test_new_records_copied_straight_in_then_a_stored_one_the_load_is_done_again(
+    catalog, tmp_path, settings, stored
+):
+    """A file whose first block holds only new record ids is copied straight into the table
+    (with its unique key and index dropped and rebuilt when the file is at least half the
+    table, else kept). A stored record id further on proves the guess wrong: the load is
+    done again through the stage, and the stored record is updated, not added."""
+    settings.RECORDS_REBUILD_MIN_ROWS = 1
+    services.records_load(
+        kind="shipments", table=services.open_table(numbered(tmp_path, "a.csv", range(stored)))
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE records_shipment")
+    shape, _ids = table_shape()
+    new = range(stored, stored + 110_000)
+    path = more_rows(tmp_path, new, {7: "2026-03-09"})
+    report = services.records_load(kind="shipments", table=services.open_table(path))
+    assert (report.created, report.updated, report.skipped) == (len(new), 1, 0)
+    assert Shipment.objects.count() == stored + len(new)
+    assert promised([7, 8, stored]) == {
+        "7": "2026-03-09",
+        "8": "2026-03-05",
+        str(stored): "2026-03-05",
+    }
+    assert table_shape()[0] == shape
+    assert stages_left() == []
+
+
+@pytest.mark.usefixtures("pg")
+def test_new_records_copied_straight_in_keep_the_first_of_a_repeated_id(
+    catalog, tmp_path, settings
+):
+    settings.RECORDS_REBUILD_MIN_ROWS = 1
+    services.records_load(
+        kind="shipments", table=services.open_table(numbered(tmp_path, "a.csv", range(100)))
+    )
+    new = range(100, 110_100)
+    path = more_rows(tmp_path, new, {150: "2026-03-09"})
+    report = services.records_load(kind="shipments", table=services.open_table(path))
+    assert (report.created, report.updated) == (len(new), 0)
+    assert promised([150]) == {"150": "2026-03-05"}  # the first of id 150, not the later one
+    assert Shipment.objects.count() == 100 + len(new)
+    assert stages_left() == []
+
+
+@pytest.mark.usefixtures("pg")
+def test_a_month_of_new_records_lands_straight_in_the_table(catalog, tmp_path, settings):
+    settings.RECORDS_REBUILD_MIN_ROWS = 1
+    services.records_load(
+        kind="shipments", table=services.open_table(numbered(tmp_path, "a.csv", range(100)))
+    )
+    shape, ids = table_shape()
+    path = more_rows(tmp_path, range(100, 110_100), {})
+    report = services.records_load(kind="shipments", table=services.open_table(path))
+    assert (report.created, report.updated) == (110_000, 0)
+    after, after_ids = table_shape()
+    assert after == shape
+    rebuilt = {name for name in shape if ids[name] != after_ids[name]}
+    assert rebuilt == {"shipment_source_unique", "shipment_promised_dept"}  # not the primary key
+    row = Shipment.objects.create(
+        source_system="t",
+        source_record_id="after",
+        department=Shipment.objects.first().department,
+        ordered_at=dt.datetime(2026, 3, 1, tzinfo=dt.UTC),
+        promised_at=dt.datetime(2026, 3, 5, tzinfo=dt.UTC),
+        promised_on=dt.date(2026, 3, 5),
+    )
+    assert (
+        row.pk > Shipment.objects.exclude(pk=row.pk).order_by("-pk").first().pk
+    )  # the sequence moved on
+    assert stages_left() == []
 
 
 def count_waiting_at_most(table: str, timeout: str) -> int:
