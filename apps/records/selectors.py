@@ -14,13 +14,14 @@ in the server's time zone; shipments by their promised date (a local date, see t
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import Count, F, Q, QuerySet, Sum
+from django.db.models import Count, F, Q, QuerySet, Sum, Value
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -62,6 +63,12 @@ STAGE_SECONDS_COLUMN = {
     Stage.DISPATCH: "dispatch_seconds",
     Stage.CARRIER: "carrier_seconds",
 }
+
+
+def _rows(condition: Q) -> Count:
+    """The rows meeting ``condition``: ``COUNT(1) FILTER (WHERE …)``, which counts without
+    reading a column (``COUNT(id)`` reads and tests the id of every row for every count)."""
+    return Count(Value(1), filter=condition)
 
 
 def min_sample() -> int:
@@ -148,12 +155,12 @@ def survey_metrics(
         )
         .values("department_id")
         .annotate(
-            nps_n=Count("id", filter=Q(survey_type=SurveyType.NPS)),
-            promoters=Count("id", filter=Q(survey_type=SurveyType.NPS, score__gte=9)),
-            detractors=Count("id", filter=Q(survey_type=SurveyType.NPS, score__lte=6)),
-            csat_n=Count("id", filter=Q(survey_type=SurveyType.CSAT)),
-            satisfied=Count("id", filter=Q(survey_type=SurveyType.CSAT, score__gte=4)),
-            ces_n=Count("id", filter=Q(survey_type=SurveyType.CES, scale=CesScale.EASY_1_7)),
+            nps_n=_rows(Q(survey_type=SurveyType.NPS)),
+            promoters=_rows(Q(survey_type=SurveyType.NPS, score__gte=9)),
+            detractors=_rows(Q(survey_type=SurveyType.NPS, score__lte=6)),
+            csat_n=_rows(Q(survey_type=SurveyType.CSAT)),
+            satisfied=_rows(Q(survey_type=SurveyType.CSAT, score__gte=4)),
+            ces_n=_rows(Q(survey_type=SurveyType.CES, scale=CesScale.EASY_1_7)),
             ces_sum=Sum("score", filter=Q(survey_type=SurveyType.CES, scale=CesScale.EASY_1_7)),
         )
         .order_by()
@@ -277,11 +284,11 @@ def ticket_metrics(
         base.filter(opened_in | resolved_in)
         .values("department_id")
         .annotate(
-            opened=Count("id", filter=opened_in),
-            backlog=Count("id", filter=opened_in & Q(first_response_at__isnull=True)),
-            resolved=Count("id", filter=resolved_in),
-            fcr_resolved=Count("id", filter=resolved_in & Q(contacts_to_resolve__isnull=False)),
-            fcr_first=Count("id", filter=resolved_in & Q(contacts_to_resolve=1)),
+            opened=_rows(opened_in),
+            backlog=_rows(opened_in & Q(first_response_at__isnull=True)),
+            resolved=_rows(resolved_in),
+            fcr_resolved=_rows(resolved_in & Q(contacts_to_resolve__isnull=False)),
+            fcr_first=_rows(resolved_in & Q(contacts_to_resolve=1)),
         )
         .order_by()
     )
@@ -349,16 +356,28 @@ class DeliveryCounts:
 
 
 def _delivery_annotations(as_of: dt.date, standards: dict[str, Decimal]) -> dict:
+    # Each condition is written as the database tests it fastest, without negations (Django
+    # guards a negated test of a nullable column with IS NOT NULL): a month of shipments is
+    # tested against these for every one of its rows.
     delivered = Q(delivered_on__isnull=False)
     due = delivered | Q(promised_on__lt=as_of)
+    pending = Q(delivered_on__isnull=True, promised_on__gte=as_of)  # not due
     on_time = Q(delivered_on__lte=F("promised_on"))
-    late = due & ~on_time
+    # Due and not on time: delivered after the promised date, or not delivered and past it.
+    late = Q(delivered_on__gt=F("promised_on")) | Q(
+        delivered_on__isnull=True, promised_on__lt=as_of
+    )
     fill_known = Q(items_ordered__isnull=False, items_delivered__isnull=False)
     in_full = fill_known & Q(items_delivered__gte=F("items_ordered"))
     damage_known = Q(damaged__isnull=False) | Q(lost__isnull=False)
     damaged_or_lost = Q(damaged=True) | Q(lost=True)
-    undamaged = damage_known & ~damaged_or_lost
-    documents = ~Q(documents_ok=False)  # unknown counts as right
+    # Known, and neither damaged nor lost (an unknown one of the two is not held against it).
+    undamaged = (
+        (Q(damaged=False) | Q(damaged__isnull=True))
+        & (Q(lost=False) | Q(lost__isnull=True))
+        & (Q(damaged=False) | Q(lost=False))
+    )
+    documents = Q(documents_ok=True) | Q(documents_ok__isnull=True)  # unknown counts as right
 
     def overran(stage: str) -> Q:
         seconds = int(standards[stage] * 3600)
@@ -369,21 +388,21 @@ def _delivery_annotations(as_of: dt.date, standards: dict[str, Decimal]) -> dict
         *[stage_q[s] for s in WAREHOUSE_STAGES], _connector=Q.OR
     )
     annotations = {
-        "due": Count("id", filter=due),
-        "pending": Count("id", filter=~due),
-        "on_time": Count("id", filter=on_time),
-        "late": Count("id", filter=late),
-        "attempted": Count("id", filter=delivered & Q(first_attempt_ok__isnull=False)),
-        "first_attempt_ok": Count("id", filter=delivered & Q(first_attempt_ok=True)),
-        "damage_known": Count("id", filter=due & damage_known),
-        "damaged_or_lost": Count("id", filter=due & damaged_or_lost),
-        "fill_known": Count("id", filter=due & fill_known),
-        "otif": Count("id", filter=on_time & in_full),
-        "perfect_known": Count("id", filter=due & fill_known & damage_known),
-        "perfect": Count("id", filter=on_time & in_full & undamaged & documents),
+        "due": _rows(due),
+        "pending": _rows(pending),
+        "on_time": _rows(on_time),
+        "late": _rows(late),
+        "attempted": _rows(delivered & Q(first_attempt_ok__isnull=False)),
+        "first_attempt_ok": _rows(delivered & Q(first_attempt_ok=True)),
+        "damage_known": _rows(due & damage_known),
+        "damaged_or_lost": _rows(due & damaged_or_lost),
+        "fill_known": _rows(due & fill_known),
+        "otif": _rows(on_time & in_full),
+        "perfect_known": _rows(due & fill_known & damage_known),
+        "perfect": _rows(on_time & in_full & undamaged & documents),
     }
     for stage, condition in stage_q.items():
-        annotations[f"late_{stage}"] = Count("id", filter=late & condition)
+        annotations[f"late_{stage}"] = _rows(late & condition)
     return annotations
 
 
@@ -400,6 +419,31 @@ def _shipments_of(period: Period) -> QuerySet[Shipment]:
     ).exclude(status=ShipmentStatus.CANCELLED)
 
 
+@functools.lru_cache(maxsize=256)
+def _delivery_statement(
+    start: dt.date,
+    end: dt.date,
+    as_of: dt.date,
+    standards: tuple,
+    department_ids: frozenset | None,
+    vendor: str,
+) -> tuple[str, tuple, list[str]]:
+    """The grouped query of :func:`delivery_metrics` (SQL, parameters, column names), built
+    once for each set of arguments: putting twenty filtered counts together through the ORM
+    costs a twentieth of running them on a month of a million shipments."""
+    queryset = (
+        Shipment.objects.filter(promised_on__gte=start, promised_on__lte=end)
+        .exclude(status=ShipmentStatus.CANCELLED)
+        .filter(_department_filter(department_ids))
+        .values("department_id")
+        .annotate(**_delivery_annotations(as_of, dict(standards)))
+        .order_by()
+    )
+    statement, params = queryset.query.sql_with_params()
+    names = [*queryset.query.values_select, *queryset.query.annotation_select]
+    return statement, tuple(params), names
+
+
 def delivery_metrics(
     period: Period,
     *,
@@ -410,14 +454,17 @@ def delivery_metrics(
     order) and the late-delivery tree, per department id and for :data:`COMPANY`: one grouped
     query. ``as_of`` (default today) decides whether an undelivered order is late or pending."""
     as_of = as_of or timezone.localdate()
-    rows = (
-        _shipments_of(period)
-        .filter(_department_filter(department_ids))
-        .values("department_id")
-        .annotate(**_delivery_annotations(as_of, stage_standards()))
-        .order_by()
+    statement, params, names = _delivery_statement(
+        period.start,
+        period.end,
+        as_of,
+        tuple(sorted(stage_standards().items())),
+        None if department_ids is None else frozenset(department_ids),
+        connection.vendor,
     )
-    groups = {row["department_id"]: row for row in rows}
+    with connection.cursor() as cursor:
+        cursor.execute(statement, params)
+        groups = {row[0]: dict(zip(names, row, strict=True)) for row in cursor.fetchall()}
     answer: dict[object, DeliveryCounts] = {
         key: _delivery_counts(row) for key, row in groups.items() if key is not None
     }
