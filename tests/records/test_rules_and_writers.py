@@ -9,6 +9,7 @@ import os
 import threading
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, OperationalError, connection, transaction
 
 from apps.departments import roles
@@ -16,7 +17,7 @@ from apps.departments.models import Department
 from apps.records import services, tables
 from apps.records.models import RECORD_MODELS as MODELS
 from apps.records.models import RecordMapping, Shipment, SupportTicket, SurveyResponse, Warehouse
-from cxoffice.errors import RowsError
+from cxoffice.errors import ApplicationError, RowsError
 
 from .conftest import OLIST_ORDERS
 
@@ -741,4 +742,26 @@ def test_a_mapping_whose_date_format_reads_nothing_refuses_each_row_naming_the_c
     )
     path = write(tmp_path, "id,bought,due\n1,2026-03-01,2026-03-05\n")
     assert refused(path, mapping=mapping) == [(1, "bought", "invalid_date")]
+    assert not Shipment.objects.exists()
+
+
+def test_a_time_zone_python_knows_but_the_loader_cannot_read_is_refused(catalog, tmp_path):
+    """zoneinfo knows "Factory"; Arrow, which gives the records their local dates, does not:
+    the mapping is refused naming its time zone, and a mapping saved before that check makes
+    the load refuse (a 400), not fail."""
+    mapping = RecordMapping(
+        name="factory-zone",
+        kind="shipments",
+        columns={"id": "source_record_id", "bought": "ordered_at", "due": "promised_at"},
+        constants={"source_system": "shop"},
+        time_zone="Factory",
+    )
+    with pytest.raises(ValidationError) as refused_mapping:
+        mapping.full_clean()
+    assert "time_zone" in refused_mapping.value.message_dict
+    mapping.save()  # as saved before the check
+    path = write(tmp_path, "id,bought,due\n1,2026-03-01,2026-03-05\n")
+    with pytest.raises(ApplicationError) as refused_load:
+        services.records_load(kind="shipments", table=services.open_table(path), mapping=mapping)
+    assert (refused_load.value.field, refused_load.value.code) == ("time_zone", "invalid")
     assert not Shipment.objects.exists()

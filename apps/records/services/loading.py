@@ -90,10 +90,15 @@ def _context(kind: str, mapping: RecordMapping | None, load_job_id, user) -> rul
     writer = NumbersWriter.for_user(user) if user is not None else None
     if writer is not None and not writer.everything:
         stewarded, company = frozenset(writer.departments), writer.company
+    zone = (mapping.time_zone if mapping else "") or settings.TIME_ZONE
+    if not rules.zone_known(zone):  # (a mapping saved before the check)
+        raise ApplicationError(
+            _("Unknown time zone “%(zone)s”.") % {"zone": zone}, field="time_zone", code="invalid"
+        )
     return rules.Context(
         kind=kind,
         refs=refs,
-        zone=(mapping.time_zone if mapping else "") or settings.TIME_ZONE,
+        zone=zone,
         date_format=mapping.date_format if mapping else "",
         default_source_system=str((mapping.constants or {}).get("source_system", ""))
         if mapping
