@@ -37,6 +37,7 @@ _COMMON = {
 FIELDS: dict[str, dict[str, FieldSpec]] = {
     RecordKind.SURVEYS: {
         **_COMMON,
+        "agent": FieldSpec(REF),  # credited people (§5): employee numbers
         "survey_type": FieldSpec(CHOICE, required=True, choices=tuple(SurveyType.values)),
         "scale": FieldSpec(CHOICE, choices=tuple(CesScale.values)),
         "score": FieldSpec(INT, required=True),  # checked against its scale
@@ -48,6 +49,7 @@ FIELDS: dict[str, dict[str, FieldSpec]] = {
     },
     RecordKind.TICKETS: {
         **_COMMON,
+        "agent": FieldSpec(REF),
         "opened_at": FieldSpec(DATETIME, required=True),
         "first_response_at": FieldSpec(DATETIME),
         "resolved_at": FieldSpec(DATETIME),
@@ -76,18 +78,21 @@ FIELDS: dict[str, dict[str, FieldSpec]] = {
         "items_delivered": FieldSpec(INT, max_value=INTEGER_MAX),
         "warehouse": FieldSpec(REF),
         "carrier": FieldSpec(REF),
+        "courier": FieldSpec(REF),
+        "picker": FieldSpec(REF),
+        "packer": FieldSpec(REF),
     },
 }
 
 # The columns written, in order (the primary key is the database's).
 SURVEY_COLUMNS = (
     "source_system", "source_record_id", "department_id", "load_job_id", "survey_type", "scale",
-    "score", "answered_at", "channel", "comment", "order_ref", "customer_ref",
+    "score", "answered_at", "channel", "comment", "order_ref", "customer_ref", "agent_id",
 )  # fmt: skip
 TICKET_COLUMNS = (
     "source_system", "source_record_id", "department_id", "load_job_id", "opened_at",
     "first_response_at", "resolved_at", "contacts_to_resolve", "channel", "category",
-    "first_response_seconds", "resolution_seconds",
+    "first_response_seconds", "resolution_seconds", "agent_id",
 )  # fmt: skip
 SHIPMENT_COLUMNS = (
     "source_system", "source_record_id", "department_id", "load_job_id", "order_ref", "status",
@@ -96,7 +101,7 @@ SHIPMENT_COLUMNS = (
     "documents_ok", "items_ordered", "items_delivered", "warehouse_id", "carrier_id",
     "promised_on", "delivered_on", "payment_seconds", "processing_seconds", "picking_seconds",
     "sorting_seconds", "packing_seconds", "dispatch_seconds", "warehouse_seconds",
-    "carrier_seconds", "stuck_stage",
+    "carrier_seconds", "stuck_stage", "courier_id", "picker_id", "packer_id",
 )  # fmt: skip
 COLUMNS = {
     RecordKind.SURVEYS: SURVEY_COLUMNS,
@@ -112,4 +117,10 @@ WHAT = {  # the words of a reference's refusal ("Unknown department “X”.")
     "department": gettext_lazy("department"),
     "warehouse": gettext_lazy("warehouse"),
     "carrier": gettext_lazy("carrier"),
+    "courier": gettext_lazy("courier"),
+    "picker": gettext_lazy("picker"),
+    "packer": gettext_lazy("packer"),
+    "agent": gettext_lazy("agent"),
 }
+# Fields that credit a person: their values are employee numbers.
+PEOPLE = ("courier", "picker", "packer", "agent")

@@ -13,7 +13,13 @@ class _RecordFilter(FilterSet):
     source_system = django_filters.CharFilter()
 
 
+def _person(name: str, label):
+    """Records crediting one person, by employee number."""
+    return django_filters.CharFilter(field_name=f"{name}__employee_number", label=label)
+
+
 class SurveyResponseFilter(_RecordFilter):
+    agent = _person("agent", _("agent's employee number"))
     survey_type = django_filters.ChoiceFilter(choices=SurveyType.choices)
     scale = django_filters.ChoiceFilter(choices=CesScale.choices)
     answered_from = django_filters.IsoDateTimeFilter(field_name="answered_at", lookup_expr="gte")
@@ -25,6 +31,7 @@ class SurveyResponseFilter(_RecordFilter):
 
 
 class TicketFilter(_RecordFilter):
+    agent = _person("agent", _("agent's employee number"))
     opened_from = django_filters.IsoDateTimeFilter(field_name="opened_at", lookup_expr="gte")
     opened_to = django_filters.IsoDateTimeFilter(field_name="opened_at", lookup_expr="lt")
     unanswered = BooleanFilter(
@@ -37,6 +44,9 @@ class TicketFilter(_RecordFilter):
 
 
 class ShipmentFilter(_RecordFilter):
+    courier = _person("courier", _("courier's employee number"))
+    picker = _person("picker", _("picker's employee number"))
+    packer = _person("packer", _("packer's employee number"))
     status = django_filters.ChoiceFilter(choices=ShipmentStatus.choices)
     warehouse = django_filters.CharFilter(field_name="warehouse__code", label=_("warehouse code"))
     carrier = django_filters.CharFilter(field_name="carrier__code", label=_("carrier code"))

@@ -19,7 +19,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from apps.departments.models import Department, code_validator
+from apps.departments.models import Department, Employee, code_validator
 
 from .fields import FIELDS
 from .kinds import (  # noqa: F401 - the models' words, imported from here by other apps
@@ -196,6 +196,23 @@ class StageStandard(models.Model):
         return f"{self.get_stage_display()}: {self.hours} h"
 
 
+def _credited(verbose_name, help_text):
+    """A credited person (SPEC §5): an employee, by employee number in files and the API.
+    Checked by the loader like the other references; not indexed (the per-person calculators
+    group a period's records, found by their date index)."""
+    return models.ForeignKey(
+        Employee,
+        verbose_name=verbose_name,
+        help_text=help_text,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
+    )
+
+
 class Record(models.Model):
     """What every record has: its source identity, its department and the load that wrote it.
 
@@ -246,6 +263,7 @@ class Record(models.Model):
 
 
 class SurveyResponse(Record):
+    agent = _credited(_("agent"), _("Who served the contact surveyed."))
     survey_type = models.CharField(_("survey type"), max_length=4, choices=SurveyType.choices)
     scale = models.CharField(
         _("scale wording"), max_length=12, choices=CesScale.choices, blank=True
@@ -273,6 +291,7 @@ class SurveyResponse(Record):
 
 
 class SupportTicket(Record):
+    agent = _credited(_("agent"), _("Who owned the ticket."))
     opened_at = models.DateTimeField(_("opened at"))
     first_response_at = models.DateTimeField(_("first human reply at"), null=True, blank=True)
     resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
@@ -352,6 +371,9 @@ class Shipment(Record):
         db_index=False,  # grouped on within a period (by promised date), never searched alone
         db_constraint=False,
     )
+    courier = _credited(_("courier"), _("The rider who delivered it."))
+    picker = _credited(_("picker"), _("Who picked the order in the warehouse."))
+    packer = _credited(_("packer"), _("Who packed the order."))
     # Derived by the loader. Calendar dates in the source's time zone: a shipment belongs to
     # the period holding its promised date, and is on time when delivered on or before it.
     promised_on = models.DateField(_("promised date"), editable=False)

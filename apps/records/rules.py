@@ -56,17 +56,18 @@ ORDER = {
     RecordKind.SURVEYS: (
         "source_system", "source_record_id", "department", "survey_type", "scale", "~scale",
         "score", "~score", "answered_at", "channel", "comment", "order_ref", "customer_ref",
+        "agent",
     ),
     RecordKind.TICKETS: (
         "source_system", "source_record_id", "department", "opened_at", "first_response_at",
         "resolved_at", "~first_response_at", "~resolved_at", "contacts_to_resolve", "channel",
-        "category",
+        "category", "agent",
     ),
     RecordKind.SHIPMENTS: (
         "source_system", "source_record_id", "department", *TIMESTAMPS[RecordKind.SHIPMENTS],
         "~delivered_at", "~promised_at", "status", "items_ordered", "items_delivered",
         "order_ref", "first_attempt_ok", "damaged", "lost", "documents_ok", "warehouse",
-        "carrier",
+        "carrier", "courier", "picker", "packer",
     ),
 }  # fmt: skip
 
@@ -76,7 +77,7 @@ class Context:
     """What the rules of one load need beyond the cells."""
 
     kind: str
-    refs: Mapping[str, Mapping[str, int]]  # field → {code: id}: department, warehouse, carrier
+    refs: Mapping[str, Mapping[str, int]]  # field → {code: id}: department … , people (numbers)
     zone: str = "UTC"  # of times without an offset, and of the local calendar dates
     date_format: str = ""  # strptime format of the date/time cells; "": ISO 8601
     default_source_system: str = ""
@@ -269,18 +270,22 @@ class _Batch:
         return low
 
     def reference(self, name: str, spec: FieldSpec, x, blank, given):
+        # The batch's distinct codes are looked up (a hundred thousand employee numbers
+        # would otherwise be hashed again for every batch), then spread back to the rows.
         codes = self.context.refs.get(name, {})
-        found = pc.index_in(x, value_set=pa.array(list(codes), pa.string()))
+        distinct = pc.unique(x)
+        ids = pa.array([codes.get(code) for code in distinct.to_pylist()], pa.int64())
+        value = pc.take(ids, pc.index_in(x, value_set=distinct))
         self.fail(
             name,
-            pc.and_(given, pc.is_null(found)),
+            pc.and_(given, pc.is_null(value)),
             "does_not_exist",
             lambda i: (
                 _("Unknown %(what)s “%(value)s”.")
                 % {"what": WHAT[name], "value": self.text_at(name, i)}
             ),
         )
-        return pc.take(pa.array(list(codes.values()), pa.int64()), found)
+        return value
 
     def stamp(self, name: str, spec: FieldSpec, x, blank, given):
         form = self.context.date_format

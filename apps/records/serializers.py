@@ -1,3 +1,4 @@
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from .models import Shipment, Stage, SupportTicket, SurveyResponse
@@ -9,21 +10,32 @@ class _RecordSerializer(serializers.ModelSerializer):
     department = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
 
 
+def _person(help_text: str):
+    """A credited person (SPEC §5) by employee number; null when the source named no one."""
+    return serializers.SlugRelatedField(
+        slug_field="employee_number", read_only=True, allow_null=True, help_text=help_text
+    )
+
+
 class SurveyResponseSerializer(_RecordSerializer):
+    agent = _person(_("Employee number of who served the contact surveyed."))
+
     class Meta:
         model = SurveyResponse
         fields = [
             *COMMON, "survey_type", "scale", "score", "answered_at", "channel", "comment",
-            "order_ref", "customer_ref",
+            "order_ref", "customer_ref", "agent",
         ]  # fmt: skip
 
 
 class TicketSerializer(_RecordSerializer):
+    agent = _person(_("Employee number of who owned the ticket."))
+
     class Meta:
         model = SupportTicket
         fields = [
             *COMMON, "opened_at", "first_response_at", "resolved_at", "contacts_to_resolve",
-            "channel", "category", "first_response_seconds", "resolution_seconds",
+            "channel", "category", "first_response_seconds", "resolution_seconds", "agent",
         ]  # fmt: skip
 
 
@@ -32,6 +44,9 @@ class ShipmentSerializer(_RecordSerializer):
     carrier = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
     # "" for an order delivered (or not yet started): the schema lists it with the stages.
     stuck_stage = serializers.ChoiceField(choices=Stage.choices, read_only=True, allow_blank=True)
+    courier = _person(_("Employee number of the rider who delivered it."))
+    picker = _person(_("Employee number of who picked it."))
+    packer = _person(_("Employee number of who packed it."))
 
     class Meta:
         model = Shipment
@@ -39,13 +54,15 @@ class ShipmentSerializer(_RecordSerializer):
             *COMMON, "order_ref", "status", "ordered_at", "paid_at", "warehouse_received_at",
             "picked_at", "sorted_at", "packed_at", "shipped_at", "delivered_at", "promised_at",
             "promised_on", "delivered_on", "first_attempt_ok", "damaged", "lost", "documents_ok",
-            "items_ordered", "items_delivered", "warehouse", "carrier", "stuck_stage",
+            "items_ordered", "items_delivered", "warehouse", "carrier", "stuck_stage", "courier",
+            "picker", "packer",
         ]  # fmt: skip
 
 
 class BulkRecordsSerializer(serializers.Serializer):
     """``{"records": [row, ...]}``, rows keyed by field name (codes for department, warehouse
-    and carrier; ISO 8601 times); rows are checked by the loader (per-row errors)."""
+    and carrier, employee numbers for credited people; ISO 8601 times); rows are checked by
+    the loader (per-row errors)."""
 
     records = serializers.ListField(
         child=serializers.DictField(), allow_empty=False, min_length=1, max_length=100_000

@@ -48,6 +48,7 @@ from apps.records.fields import (
 from apps.records.models import RECORD_MODELS as MODELS
 from apps.records.models import Carrier, RecordKind, Warehouse
 from cxoffice.errors import RowsError
+from tests.factories import EmployeeFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -111,8 +112,14 @@ GOOD_REFS = {
     "department": ["", "", "CS", " CS ", "DIST"],
     "warehouse": ["", "W1"],
     "carrier": ["", "C1"],
+    **{key: ["", "", "E1", " E2 "] for key in ["courier", "picker", "packer", "agent"]},
 }
-BAD_REFS = {"department": ["NOPE", "cs"], "warehouse": ["WX"], "carrier": ["CX"]}
+BAD_REFS = {
+    "department": ["NOPE", "cs"],
+    "warehouse": ["WX"],
+    "carrier": ["CX"],
+    **{key: ["E9", "e1"] for key in ["courier", "picker", "packer", "agent"]},
+}
 GOOD_CHOICES = {
     "survey_type": ["nps", "csat", "ces", " NPS ", "Ces"],
     "scale": ["", "", "", "", "", "easy_1_7", "EFFORT_1_5"],  # refused but for CES
@@ -310,8 +317,11 @@ def assert_agree(by_file: dict, by_api: dict) -> None:
 
 @pytest.fixture
 def world(db):
-    """Departments, a warehouse W1 and a carrier C1 (codes the rows name)."""
+    """Departments, a warehouse W1, a carrier C1 and employees E1 and E2 (codes the rows
+    name)."""
     load_departments()
+    for number in ("E1", "E2"):
+        EmployeeFactory(employee_number=number)
     Warehouse.objects.create(code="W1", name="Main")
     Carrier.objects.create(code="C1", name="Post")
     if ON_POSTGRESQL:

@@ -22,11 +22,12 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from apps.departments.models import Department
+from apps.departments.models import Department, Employee
 from apps.kpis.services.writers import NumbersWriter
 from cxoffice.errors import ApplicationError, RowError, RowsError
 
 from .. import rules
+from ..fields import FIELDS, PEOPLE
 from ..models import Carrier, LoadDoor, LoadJob, LoadStatus, RecordKind, RecordMapping, Warehouse
 from ..tables import Mapper, Reread, Table, open_table, table_from_rows
 from .writing import Repeated, writer_for
@@ -86,6 +87,10 @@ def _context(kind: str, mapping: RecordMapping | None, load_job_id, user) -> rul
     if kind == RecordKind.SHIPMENTS:
         refs["warehouse"] = dict(Warehouse.objects.values_list("code", "id"))
         refs["carrier"] = dict(Carrier.objects.values_list("code", "id"))
+    credited = [name for name in PEOPLE if name in FIELDS[kind]]
+    if credited:  # one query and one mapping for all of a kind's people (ex-employees too)
+        people = dict(Employee.objects.values_list("employee_number", "id"))
+        refs.update(dict.fromkeys(credited, people))
     stewarded, company = None, True
     writer = NumbersWriter.for_user(user) if user is not None else None
     if writer is not None and not writer.everything:
