@@ -25,11 +25,15 @@ goal table with what was measured and a verdict per case.
 
 The fresh processes run this command with ``--single-load ROWS`` (hidden): one file of ROWS
 rows into the empty table, its seconds, counts and max-RSS growth printed as JSON.
+
+Every file credits each shipment's courier (SPEC §5), one of 100,000 employees the benchmark
+creates: the loader checks each employee number as it does department codes.
 """
 
 import argparse
 import contextlib
 import csv
+import datetime as dt
 import importlib
 import json
 import os
@@ -47,7 +51,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
-from apps.departments.models import Department
+from apps.departments.models import Department, Employee
 from apps.kpis.periods import Period
 from apps.records import selectors, services
 from apps.records.models import WAREHOUSE_STAGES, Shipment, Stage
@@ -66,7 +70,9 @@ HEADER = [
     "items_ordered",
     "items_delivered",
     "damaged",
+    "courier",
 ]
+COURIERS = 100_000  # each row credits one of them (SPEC §5), as a front line of riders would
 CHANGED_EVERY = 10  # the third case's file: every 10th row differs from the first file
 MEMORY_GOAL_MB = 200
 FLAT = 1.25  # "flat": the 3N figure within this factor of the N figure
@@ -105,6 +111,7 @@ def write_file(
                     2,
                     2 if i % 11 else 1,
                     "1" if damaged else "0",
+                    courier_number(i * 7919 % COURIERS),
                 ]
             )
 
@@ -216,6 +223,7 @@ class Command(BaseCommand):
         codes = department_codes(count)
         for code in codes:
             Department.objects.get_or_create(code=code, defaults={"name": f"Bench {code}"})
+        ensure_couriers()
         started = time.perf_counter()
         first, changed, more = (
             os.path.join(folder, f"{n}.csv") for n in ("first", "changed", "more")
@@ -226,7 +234,8 @@ class Command(BaseCommand):
         out = self.stdout.write
         out(
             f"PostgreSQL: files of {rows:,} shipments ({os.path.getsize(first) / 1e6:.1f} MB "
-            f"each, {count} departments), written in {time.perf_counter() - started:.1f}s; "
+            f"each, {count} departments, each row crediting one of {COURIERS:,} couriers), "
+            f"written in {time.perf_counter() - started:.1f}s; "
             f"{repeat} run{'s' if repeat > 1 else ''} of each case, in turn"
         )
         out(
@@ -421,6 +430,7 @@ class Command(BaseCommand):
     def _single_load_here(self, rows: int, departments: int, *, truncate: bool) -> None:
         for code in department_codes(departments):
             Department.objects.get_or_create(code=code, defaults={"name": f"Bench {code}"})
+        ensure_couriers()
         if truncate:
             with connection.cursor() as cursor:
                 cursor.execute("TRUNCATE records_shipment")
@@ -528,6 +538,24 @@ def _status_kb(field: str) -> int:
             if line.startswith(f"{field}:"):
                 return int(line.split()[1])
     raise OSError(f"no {field} in /proc/self/status")
+
+
+def courier_number(n: int) -> str:
+    return f"R{n:06d}"
+
+
+def ensure_couriers() -> None:
+    """The employees the files credit (made once per database)."""
+    if Employee.objects.filter(employee_number=courier_number(0)).exists():
+        return
+    hired = dt.date(2024, 1, 1)
+    Employee.objects.bulk_create(
+        (
+            Employee(employee_number=courier_number(n), full_name=f"Rider {n}", hire_date=hired)
+            for n in range(COURIERS)
+        ),
+        batch_size=5_000,
+    )
 
 
 def department_codes(count: int) -> list[str]:
