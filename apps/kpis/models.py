@@ -241,3 +241,15 @@ class KPIResult(models.Model):
     def __str__(self) -> str:
         holder = self.department or self.employee or _("company")
         return f"{self.kpi.code} · {holder} · {self.period}"
+
+    @property
+    def low_sample(self) -> bool:
+        """Computed from fewer records than ``RECORDS_MIN_SAMPLE`` (default 30; SPEC §5: a
+        person credited with few records is flagged, and a plan may then use another value).
+        Entered and imported numbers are never flagged."""
+        minimum = int(getattr(settings, "RECORDS_MIN_SAMPLE", 30))
+        return (
+            self.source == Source.COMPUTED
+            and self.sample_size is not None
+            and self.sample_size < minimum
+        )

@@ -50,13 +50,17 @@ class KPIResultSerializer(serializers.ModelSerializer):
     entered_by = serializers.SlugRelatedField(
         slug_field="username", read_only=True, allow_null=True
     )
+    low_sample = serializers.BooleanField(
+        read_only=True,
+        help_text=_("Computed from fewer records than the minimum sample (RECORDS_MIN_SAMPLE)."),
+    )
 
     class Meta:
         model = KPIResult
         fields = [
             "id", "kpi", "scope", "department", "employee", "period", "period_type", "value",
-            "numerator", "denominator", "sample_size", "source", "note", "entered_by",
-            "updated_at",
+            "numerator", "denominator", "sample_size", "low_sample", "source", "note",
+            "entered_by", "updated_at",
         ]  # fmt: skip
         read_only_fields = ["period_type", "updated_at"]
         # One result per (KPI, scope, period) is an upsert in the service, not a 400 here.

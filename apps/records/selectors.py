@@ -71,6 +71,16 @@ def _rows(condition: Q) -> Count:
     return Count(Value(1), filter=condition)
 
 
+BY_DEPARTMENT = "department_id"
+# The people a record credits (SPEC §5), as the columns the calculators group them by.
+CREDITED_BY = {
+    "courier": "courier_id",
+    "picker": "picker_id",
+    "packer": "packer_id",
+    "agent": "agent_id",
+}
+
+
 def min_sample() -> int:
     """Fewer answers than this in a period are flagged "low sample" (setting
     ``RECORDS_MIN_SAMPLE``, default 30)."""
@@ -142,18 +152,18 @@ class SurveyMetrics:
 
 
 def survey_metrics(
-    period: Period, *, department_ids: set[int] | None = None
+    period: Period, *, department_ids: set[int] | None = None, by: str = BY_DEPARTMENT
 ) -> dict[object, SurveyMetrics]:
     """NPS, CSAT and CES (the 1–7 "made it easy" answers only) per department id and for
-    :data:`COMPANY`, in one grouped query. NPS = %9–10 − %0–6 with an adjusted-Wald interval;
-    CSAT = % of 4–5 answers with a Wilson interval; CES = mean score. Low sample: fewer than
-    :func:`min_sample` answers."""
+    :data:`COMPANY` (``by="agent_id"``: per credited agent, no total), in one grouped query.
+    NPS = %9–10 − %0–6 with an adjusted-Wald interval; CSAT = % of 4–5 answers with a Wilson
+    interval; CES = mean score. Low sample: fewer than :func:`min_sample` answers."""
     start, end = _bounds(period)
     rows = (
         SurveyResponse.objects.filter(
             _department_filter(department_ids), answered_at__gte=start, answered_at__lt=end
         )
-        .values("department_id")
+        .values(by)
         .annotate(
             nps_n=_rows(Q(survey_type=SurveyType.NPS)),
             promoters=_rows(Q(survey_type=SurveyType.NPS, score__gte=9)),
@@ -166,11 +176,11 @@ def survey_metrics(
         .order_by()
     )
     keys = ["nps_n", "promoters", "detractors", "csat_n", "satisfied", "ces_n", "ces_sum"]
-    groups = {row["department_id"]: row for row in rows}
+    groups = {row[by]: row for row in rows}
     answer: dict[object, SurveyMetrics] = {
         key: _survey_metrics(values) for key, values in groups.items() if key is not None
     }
-    if department_ids is None:
+    if department_ids is None and by == BY_DEPARTMENT:
         answer[COMPANY] = _survey_metrics(_sum_groups(groups, keys))
     return answer
 
@@ -222,12 +232,13 @@ class TicketMetrics:
 
 
 def _percentiles(
-    column: str, time_column: str, start, end, *, by_department: bool, department_ids
+    column: str, time_column: str, start, end, *, by: str | None, department_ids
 ) -> dict:
-    """{group: (n, median seconds, p90 seconds, total seconds)} in one window query."""
+    """{group: (n, median seconds, p90 seconds, total seconds)} in one window query; groups
+    by the column ``by`` (None: the company)."""
     qn = connection.ops.quote_name
     table = qn(SupportTicket._meta.db_table)
-    partition = qn("department_id") if by_department else "0"
+    partition = qn(by) if by else "0"
     params: list = [_sql_dt(start), _sql_dt(end)]
     department_sql = ""
     if department_ids is not None:
@@ -237,6 +248,7 @@ def _percentiles(
             f" AND {qn('department_id')} IN ({', '.join(['%s'] * len(department_ids))})"
         )
         params.extend(sorted(department_ids))
+    person_sql = f" AND {qn(by)} IS NOT NULL" if by and by != BY_DEPARTMENT else ""
     sql = (
         "SELECT grp, n, "  # noqa: S608 - identifiers only; values are parameters
         "AVG(CASE WHEN rn IN ((n + 1) / 2, (n + 2) / 2) THEN v END), "
@@ -245,12 +257,12 @@ def _percentiles(
         f"ROW_NUMBER() OVER (PARTITION BY {partition} ORDER BY {qn(column)}) AS rn, "
         f"COUNT(*) OVER (PARTITION BY {partition}) AS n FROM {table} "
         f"WHERE {qn(time_column)} >= %s AND {qn(time_column)} < %s "
-        f"AND {qn(column)} IS NOT NULL{department_sql}) ranked GROUP BY grp, n"
+        f"AND {qn(column)} IS NOT NULL{department_sql}{person_sql}) ranked GROUP BY grp, n"
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return {
-            (grp if by_department else COMPANY): (
+            (grp if by else COMPANY): (
                 int(n),
                 Decimal(str(median)),
                 Decimal(str(p90)),
@@ -270,19 +282,20 @@ def _durations(found: tuple | None) -> Durations:
 
 
 def ticket_metrics(
-    period: Period, *, department_ids: set[int] | None = None
+    period: Period, *, department_ids: set[int] | None = None, by: str = BY_DEPARTMENT
 ) -> dict[object, TicketMetrics]:
     """First response time (tickets opened in the period, to the first human reply), the
     backlog of unanswered ones, resolution time and FCR (tickets resolved in the period; FCR =
     resolved with one contact / resolved with a known contact count), per department id and
-    for :data:`COMPANY`. Five queries whatever the number of tickets and departments."""
+    for :data:`COMPANY` (``by="agent_id"``: per credited agent, no total). Five queries
+    whatever the number of tickets, departments and agents."""
     start, end = _bounds(period)
     base = SupportTicket.objects.filter(_department_filter(department_ids))
     opened_in = Q(opened_at__gte=start, opened_at__lt=end)
     resolved_in = Q(resolved_at__gte=start, resolved_at__lt=end)
     rows = (
         base.filter(opened_in | resolved_in)
-        .values("department_id")
+        .values(by)
         .annotate(
             opened=_rows(opened_in),
             backlog=_rows(opened_in & Q(first_response_at__isnull=True)),
@@ -292,24 +305,21 @@ def ticket_metrics(
         )
         .order_by()
     )
-    groups = {row["department_id"]: row for row in rows}
+    groups = {row[by]: row for row in rows}
     keys = ["opened", "backlog", "resolved", "fcr_resolved", "fcr_first"]
     counts = {k: v for k, v in groups.items() if k is not None}
-    if department_ids is None:
+    company = department_ids is None and by == BY_DEPARTMENT
+    if company:
         counts[COMPANY] = _sum_groups(groups, keys)
     percentiles = {}
     for name, column, time_column in (
         ("frt", "first_response_seconds", "opened_at"),
         ("resolution", "resolution_seconds", "resolved_at"),
     ):
-        found = _percentiles(
-            column, time_column, start, end, by_department=True, department_ids=department_ids
-        )
-        if department_ids is None:
+        found = _percentiles(column, time_column, start, end, by=by, department_ids=department_ids)
+        if company:
             found.update(
-                _percentiles(
-                    column, time_column, start, end, by_department=False, department_ids=None
-                )
+                _percentiles(column, time_column, start, end, by=None, department_ids=None)
             )
         percentiles[name] = found
     return {
@@ -427,6 +437,7 @@ def _delivery_statement(
     standards: tuple,
     department_ids: frozenset | None,
     vendor: str,
+    by: str,
 ) -> tuple[str, tuple, list[str]]:
     """The grouped query of :func:`delivery_metrics` (SQL, parameters, column names), built
     once for each set of arguments: putting twenty filtered counts together through the ORM
@@ -435,7 +446,7 @@ def _delivery_statement(
         Shipment.objects.filter(promised_on__gte=start, promised_on__lte=end)
         .exclude(status=ShipmentStatus.CANCELLED)
         .filter(_department_filter(department_ids))
-        .values("department_id")
+        .values(by)
         .annotate(**_delivery_annotations(as_of, dict(standards)))
         .order_by()
     )
@@ -449,10 +460,13 @@ def delivery_metrics(
     *,
     department_ids: set[int] | None = None,
     as_of: dt.date | None = None,
+    by: str = BY_DEPARTMENT,
 ) -> dict[object, DeliveryCounts]:
     """On time, first attempt, damage/loss, OTIF, perfect order (each counted jointly per
-    order) and the late-delivery tree, per department id and for :data:`COMPANY`: one grouped
-    query. ``as_of`` (default today) decides whether an undelivered order is late or pending."""
+    order) and the late-delivery tree, per department id and for :data:`COMPANY` (``by``
+    ``courier_id``, ``picker_id`` or ``packer_id``: per credited person, no total): one
+    grouped query. ``as_of`` (default today) decides whether an undelivered order is late or
+    pending."""
     as_of = as_of or timezone.localdate()
     statement, params, names = _delivery_statement(
         period.start,
@@ -461,6 +475,7 @@ def delivery_metrics(
         tuple(sorted(stage_standards().items())),
         None if department_ids is None else frozenset(department_ids),
         connection.vendor,
+        by,
     )
     with connection.cursor() as cursor:
         cursor.execute(statement, params)
@@ -468,9 +483,9 @@ def delivery_metrics(
     answer: dict[object, DeliveryCounts] = {
         key: _delivery_counts(row) for key, row in groups.items() if key is not None
     }
-    if department_ids is None and groups:
+    if department_ids is None and groups and by == BY_DEPARTMENT:
         keys = list(next(iter(groups.values())).keys())
-        keys.remove("department_id")
+        keys.remove(by)
         answer[COMPANY] = _delivery_counts(_sum_groups(groups, keys))
     return answer
 

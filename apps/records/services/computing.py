@@ -14,7 +14,7 @@ from typing import Any
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from apps.departments.models import Department
+from apps.departments.models import Department, Employee
 from apps.kpis import services as kpi_services
 from apps.kpis.models import KPI, KPIResult, Source
 from apps.kpis.periods import Period, PeriodError
@@ -41,6 +41,42 @@ COMPUTED_CODES = (
     "delivery.first_attempt_success_rate", "delivery.damage_loss_rate", "delivery.late_rate",
     OTIF_CODE, "cx.perfect_order_rate", *LATE_TREE_CODES.values(),
 )  # fmt: skip
+
+
+# What a credited person's results are (SPEC §5): the KPIs their part of the work moves.
+PERSON_KPIS = {
+    "courier": ("delivery.on_time_rate", "delivery.first_attempt_success_rate"),
+    "picker": (LATE_TREE_CODES[Stage.PICKING],),
+    "packer": (LATE_TREE_CODES[Stage.PACKING],),
+    "agent": (
+        "service.fcr_rate", "service.first_response_time", "service.resolution_time",
+        "service.csat",
+    ),
+}  # fmt: skip
+
+
+def _person_rows(period: Period, as_of: dt.date | None) -> list[dict[str, Any]]:
+    """Employee-scope rows for every credited person: one grouped query per KPI family and
+    role (couriers, pickers and packers over their shipments; agents over their tickets and
+    answers), the same counts as for departments, written by employee id."""
+    rows: list[dict[str, Any]] = []
+    for role, codes in PERSON_KPIS.items():
+        by = selectors.CREDITED_BY[role]
+        surveys: dict = {}
+        tickets: dict = {}
+        delivery: dict = {}
+        if role == "agent":
+            surveys = selectors.survey_metrics(period, by=by)
+            tickets = selectors.ticket_metrics(period, by=by)
+        else:
+            delivery = selectors.delivery_metrics(period, as_of=as_of, by=by)
+        for person in set(surveys) | set(tickets) | set(delivery):
+            for row in _rows_for(
+                person, surveys.get(person), tickets.get(person), delivery.get(person)
+            ):
+                if row["kpi"] in codes:
+                    rows.append({**row, "scope": "employee", "employee": person})
+    return rows
 
 
 def _interval_note(metric: selectors.SurveyMetric, method: str) -> str:
@@ -136,8 +172,9 @@ def kpi_results_compute(
     as_of: dt.date | None = None,
 ) -> dict[str, Any]:
     """Compute and write every record-based KPI of ``period`` (company + each department with
-    records, or only ``department``). ``user`` None is the system (scheduled computation);
-    a person must be allowed to write those numbers (data stewards: their departments).
+    records + each person the records credit, or only ``department``). ``user`` None is the
+    system (scheduled computation); a person must be allowed to write those numbers (data
+    stewards: their departments).
 
     Results entered or imported by people for the same KPI, holder and period are kept, not
     overwritten (``kept`` counts them).
@@ -166,32 +203,50 @@ def kpi_results_compute(
                 row.update(scope="department", department=codes[key])
             row["period"] = parsed.key
             rows.append(row)
+    if department is None:  # people are computed with the whole company
+        for row in _person_rows(parsed, as_of):
+            if row["kpi"] in known:
+                rows.append({**row, "period": parsed.key})
+    numbers = dict(
+        Employee.objects.filter(
+            pk__in={r["employee"] for r in rows if "employee" in r}
+        ).values_list("pk", "employee_number")
+    )
+
+    def holder(row) -> str | None:
+        if row["scope"] == "employee":
+            return numbers[row["employee"]]
+        return row.get("department")
 
     # A number someone entered or imported for the same KPI, holder and period stays: the
     # computation does not overwrite people's numbers (delete that result to compute it).
     entered = {
-        (code, scope, department_code)
-        for code, scope, department_code in KPIResult.objects.filter(
-            kpi__code__in=COMPUTED_CODES, period=parsed.key, scope__in=["company", "department"]
+        (code, scope, department_code or employee_number)
+        for code, scope, department_code, employee_number in KPIResult.objects.filter(
+            kpi__code__in=COMPUTED_CODES, period=parsed.key
         )
         .exclude(source=Source.COMPUTED)
-        .values_list("kpi__code", "scope", "department__code")
+        .values_list("kpi__code", "scope", "department__code", "employee__employee_number")
     }
-    kept = [r for r in rows if (r["kpi"], r["scope"], r.get("department")) in entered]
-    rows = [r for r in rows if (r["kpi"], r["scope"], r.get("department")) not in entered]
+    kept = [r for r in rows if (r["kpi"], r["scope"], holder(r)) in entered]
+    rows = [r for r in rows if (r["kpi"], r["scope"], holder(r)) not in entered]
 
     stale = KPIResult.objects.filter(
         kpi__code__in=COMPUTED_CODES, period=parsed.key, source=Source.COMPUTED
-    ).select_related("kpi", "department")
-    if department is None:
-        stale = stale.filter(scope__in=["company", "department"])
-    else:
+    ).select_related("kpi", "department", "employee")
+    if department is not None:
         stale = stale.filter(scope="department", department=department)
-    written = {(row["kpi"], row["scope"], row.get("department")) for row in rows}
+    written = {(row["kpi"], row["scope"], holder(row)) for row in rows}
     removed = 0
     for result in stale:
-        holder = result.department.code if result.department_id else None
-        if (result.kpi.code, result.scope, holder) not in written:
+        held = (
+            result.department.code
+            if result.department_id
+            else result.employee.employee_number
+            if result.employee_id
+            else None
+        )
+        if (result.kpi.code, result.scope, held) not in written:
             kpi_services.kpi_result_delete(user=user, result=result)
             removed += 1
     summary = (
