@@ -212,6 +212,8 @@ def kpi_results_compute(
             pk__in={r["employee"] for r in rows if "employee" in r}
         ).values_list("pk", "employee_number")
     )
+    # (a record may name an employee deleted outside Django: no database constraint checks it)
+    rows = [r for r in rows if r["scope"] != "employee" or r["employee"] in numbers]
 
     def holder(row) -> str | None:
         if row["scope"] == "employee":
