@@ -73,7 +73,7 @@ class ComponentInline(admin.TabularInline):
     model = Component
     formset = ComponentFormSet
     fields = ["kpi", "weight", "scope", "payout_at_threshold", "payout_at_stretch", "threshold",
-              "target", "stretch"]  # fmt: skip
+              "target", "stretch", "low_sample"]  # fmt: skip
     autocomplete_fields = ["kpi"]
     extra = 1
     formfield_overrides = PLAIN_DECIMALS

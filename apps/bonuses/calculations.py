@@ -26,6 +26,12 @@ from django.utils.translation import gettext as _
 from apps.targets.calculations import is_ordered
 
 BLOCK, ZERO, REWEIGHT = "block", "zero", "reweight"
+# How a person's actual was chosen when their own sample was below the minimum (a plan
+# component's ``low_sample`` rule, SPEC §5): the segment's basis, flagged ``low_sample:<kpi>``.
+LOW_SAMPLE_OWN = "low_sample_own"
+LOW_SAMPLE_DEPARTMENT = "low_sample_department"
+LOW_SAMPLE_MISSING = "low_sample_missing"
+LOW_SAMPLE_BASES = (LOW_SAMPLE_OWN, LOW_SAMPLE_DEPARTMENT, LOW_SAMPLE_MISSING)
 MISSING_DATA_POLICIES = (BLOCK, ZERO, REWEIGHT)
 _D0, _D1 = Decimal(0), Decimal(1)
 
@@ -154,7 +160,8 @@ class LineResult:
     amount_before_adjustments: Decimal  # the one rounded value
     adjustments_total: Decimal
     amount: Decimal
-    flags: tuple[str, ...]  # missing_actual:<kpi>, missing_target:<kpi>, gate_missed:<kpi>, capped
+    flags: tuple[str, ...]  # missing_actual:<kpi>, missing_target:<kpi>, low_sample:<kpi>,
+    # gate_missed:<kpi>, capped
     blocking_issues: tuple[str, ...]  # non-empty: the run cannot be approved (block policy)
     messages: tuple  # the employee's statement as translatable messages (see explain)
 
@@ -362,6 +369,8 @@ def _segments(c: ComponentInput, policy: str, flags: list[str], issues: list[str
         results.append(
             SegmentResult(seg.department, seg.days, seg.actual, seg.band, seg.basis, payout)
         )
+        if seg.basis in LOW_SAMPLE_BASES:
+            _add(flags, f"low_sample:{c.kpi_code}")
         if payout is None:
             _add(flags, f"missing_{'actual' if seg.actual is None else 'target'}:{c.kpi_code}")
             if policy == BLOCK:
@@ -533,6 +542,13 @@ BASIS_LABELS = {
     "rolled_up": gettext_noop("rolled up from shorter periods"),
     "children": gettext_noop("from sub-departments"),
     "none": gettext_noop("no data"),
+    LOW_SAMPLE_OWN: gettext_noop("own value, from fewer records than the minimum sample"),
+    LOW_SAMPLE_DEPARTMENT: gettext_noop(
+        "the department's value: own records fewer than the minimum sample"
+    ),
+    LOW_SAMPLE_MISSING: gettext_noop(
+        "own records fewer than the minimum sample: counted as missing"
+    ),
 }
 
 

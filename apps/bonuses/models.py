@@ -44,6 +44,15 @@ class ComponentScope(models.TextChoices):
     COMPANY = "company", _("the company")
 
 
+class LowSample(models.TextChoices):
+    """What counts for a person whose own number rests on fewer records than the minimum
+    sample (SPEC §5, §16 ``low_sample``)."""
+
+    OWN = "own", _("their own value anyway")
+    DEPARTMENT = "department", _("their department's value")
+    MISSING = "missing", _("nothing: the missing-data policy applies")
+
+
 class Plan(models.Model):
     code = models.CharField(_("code"), max_length=40, unique=True, validators=[code_validator])
     name = models.CharField(_("name"), max_length=200)
@@ -110,6 +119,16 @@ class Component(models.Model):
     threshold = models.DecimalField(_("threshold (override)"), **LEVEL)
     target = models.DecimalField(_("target (override)"), **LEVEL)
     stretch = models.DecimalField(_("stretch (override)"), **LEVEL)
+    low_sample = models.CharField(
+        _("when a person's sample is low"),
+        max_length=10,
+        choices=LowSample.choices,
+        default=LowSample.OWN,
+        help_text=_(
+            "Employee scope only: what counts for a person whose own number rests on fewer "
+            "records than the minimum sample."
+        ),
+    )
 
     class Meta:
         verbose_name = _("component")

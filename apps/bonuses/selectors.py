@@ -19,13 +19,13 @@ from typing import NamedTuple
 from django.db.models import Q, QuerySet
 
 from apps.departments.models import Assignment, Department
-from apps.kpis.models import Scope
+from apps.kpis.models import Scope, min_sample
 from apps.kpis.periods import Period
 from apps.kpis.selectors import Holder, ResultBook, result_book
 from apps.targets.models import Target
 from apps.targets.selectors import TargetBook
 
-from .models import Component, Enrollment, Gate, Line, Plan, Run, RunStatus
+from .models import Component, Enrollment, Gate, Line, LowSample, Plan, Run, RunStatus
 
 
 class EmployeeRow(NamedTuple):
@@ -153,6 +153,14 @@ def _fingerprint(plan, components, gates, enrollments, assignments, values, targ
                      str(t.valid_from), str(t.valid_to), str(t.threshold), str(t.target),
                      str(t.stretch)] for t in targets],
     }  # fmt: skip
+    if any(c.low_sample != LowSample.OWN for c in components):
+        # The rule reads where a number came from and the minimum sample too (added only for
+        # such plans, so that the fingerprints of every other run stay what they were).
+        document["low_sample"] = {
+            "components": [[c.pk, c.low_sample] for c in components],
+            "minimum": min_sample(),
+            "computed": values.computed_keys(),
+        }
     encoded = json.dumps(document, sort_keys=True, separators=(",", ":")).encode()
     return hashlib.sha256(encoded).hexdigest()
 

@@ -54,7 +54,7 @@ class ComponentSerializer(serializers.ModelSerializer):
     class Meta:
         model = Component
         fields = ["kpi", "weight", "scope", "payout_at_threshold", "payout_at_stretch",
-                  "threshold", "target", "stretch"]  # fmt: skip
+                  "threshold", "target", "stretch", "low_sample"]  # fmt: skip
 
 
 class GateSerializer(serializers.ModelSerializer):

@@ -8,7 +8,7 @@ ROUND_HALF_EVEN (the storage precision of ``KPIResult.value``); nothing else is 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import ROUND_HALF_EVEN, Decimal
 
 VALUE_PLACES = Decimal("0.00000001")
@@ -36,6 +36,7 @@ class Point:
     denominator: Decimal | None = None
     sample_size: int | None = None
     leaves: int = 1  # how many explicit results stand behind it
+    computed: bool = False  # from records (source computed), every result behind it
 
 
 def _total_sample(points: Sequence[Point]) -> int | None:
@@ -44,6 +45,14 @@ def _total_sample(points: Sequence[Point]) -> int | None:
 
 
 def combine(aggregation: str, points: Sequence[Point], *, scale: int = 100) -> Point | None:
+    """:func:`_combine`, computed when every point is."""
+    point = _combine(aggregation, points, scale=scale)
+    if point is not None and all(p.computed for p in points):
+        return replace(point, computed=True)
+    return point
+
+
+def _combine(aggregation: str, points: Sequence[Point], *, scale: int = 100) -> Point | None:
     """Roll ``points`` (in chronological order for ``last``) up into one, or None.
 
     - ratio: Σ numerators / Σ denominators × scale — never a mean of rates. Every point must

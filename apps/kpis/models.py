@@ -63,6 +63,12 @@ class Scope(models.TextChoices):
 
 
 # A scoped row (result, target) names exactly the holder its scope calls for.
+def min_sample() -> int:
+    """Fewer records than this behind a computed result flag it "low sample" (SPEC §5; setting
+    ``RECORDS_MIN_SAMPLE``, default 30)."""
+    return int(getattr(settings, "RECORDS_MIN_SAMPLE", 30))
+
+
 SCOPE_MATCHES_HOLDER = (
     (Q(scope="company") & Q(department__isnull=True) & Q(employee__isnull=True))
     | (Q(scope="department") & Q(department__isnull=False) & Q(employee__isnull=True))
@@ -247,9 +253,8 @@ class KPIResult(models.Model):
         """Computed from fewer records than ``RECORDS_MIN_SAMPLE`` (default 30; SPEC §5: a
         person credited with few records is flagged, and a plan may then use another value).
         Entered and imported numbers are never flagged."""
-        minimum = int(getattr(settings, "RECORDS_MIN_SAMPLE", 30))
         return (
             self.source == Source.COMPUTED
             and self.sample_size is not None
-            and self.sample_size < minimum
+            and self.sample_size < min_sample()
         )

@@ -32,7 +32,7 @@ from cxoffice import trees
 
 from . import calculations
 from .calculations import Point
-from .models import KPI, RATIO_SCALE, Aggregation, KPIResult, Scope
+from .models import KPI, RATIO_SCALE, Aggregation, KPIResult, Scope, Source, min_sample
 from .periods import RANK, Period, PeriodType
 
 EXPLICIT, ROLLED_UP, CHILDREN, NONE = "explicit", "rolled_up", "children", "none"
@@ -60,14 +60,22 @@ class KPIValue:
     sample_size: int | None
     basis: str
     periods: int = 0  # how many explicit results stand behind the value
+    computed: bool = False  # every result behind it was computed from records
 
     @classmethod
     def from_point(cls, point: Point | None, basis: str) -> KPIValue:
         if point is None:
             return NO_VALUE
         return cls(
-            point.value, point.numerator, point.denominator, point.sample_size, basis, point.leaves
-        )
+            point.value, point.numerator, point.denominator, point.sample_size, basis,
+            point.leaves, point.computed,
+        )  # fmt: skip
+
+    @property
+    def low_sample(self) -> bool:
+        """Computed from fewer records than the minimum sample (see
+        :func:`apps.kpis.models.min_sample`); entered and imported numbers never are."""
+        return self.computed and self.sample_size is not None and self.sample_size < min_sample()
 
 
 NO_VALUE = KPIValue(None, None, None, None, NONE, 0)
@@ -92,9 +100,10 @@ class ResultBook:
         self._explicit: dict[tuple, Point] = {}
         # (KPI, holder) pairs with any result of their own: the others skip the walk over periods.
         self._has_own: set[tuple[int, Holder]] = set()
-        for kpi_id, scope, department_id, employee_id, period, value, num, den, n in rows:
+        for kpi_id, scope, department_id, employee_id, period, value, num, den, n, source in rows:
             holder = Holder(scope, department_id if scope == Scope.DEPARTMENT else employee_id)
-            self._explicit[(kpi_id, holder, period)] = Point(value, num, den, n)
+            computed = source == Source.COMPUTED
+            self._explicit[(kpi_id, holder, period)] = Point(value, num, den, n, 1, computed)
             self._has_own.add((kpi_id, holder))
         self._children = trees.children_map(department_parents)
         self._memo: dict[tuple, tuple[Point | None, str]] = {}
@@ -106,6 +115,15 @@ class ResultBook:
              str(p.denominator), p.sample_size or 0)
             for (kpi_id, holder, period), p in self._explicit.items()
         )  # fmt: skip
+
+    def computed_keys(self) -> list[tuple]:
+        """The explicit results computed from records, in a stable order (for fingerprints of
+        what depends on a number's source, such as the low-sample rule)."""
+        return sorted(
+            (kpi_id, holder.scope, holder.id or 0, period)
+            for (kpi_id, holder, period), p in self._explicit.items()
+            if p.computed
+        )
 
     def value(self, kpi: KPI | int, holder: Holder, period: Period) -> KPIValue:
         kpi_id = kpi if isinstance(kpi, int) else kpi.pk
@@ -239,7 +257,7 @@ def result_book(
         period_type__in=types,
     ).values_list(
         "kpi_id", "scope", "department_id", "employee_id", "period", "value", "numerator",
-        "denominator", "sample_size",
+        "denominator", "sample_size", "source",
     )  # fmt: skip
     return ResultBook(kpis=kpis, rows=rows, department_parents=parent_map)
 

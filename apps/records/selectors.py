@@ -19,12 +19,12 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.conf import settings
 from django.db import connection
 from django.db.models import Count, F, Q, QuerySet, Sum, Value
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from apps.kpis.models import min_sample
 from apps.kpis.periods import Period
 
 from . import calculations as calc
@@ -79,12 +79,6 @@ CREDITED_BY = {
     "packer": "packer_id",
     "agent": "agent_id",
 }
-
-
-def min_sample() -> int:
-    """Fewer answers than this in a period are flagged "low sample" (setting
-    ``RECORDS_MIN_SAMPLE``, default 30)."""
-    return int(getattr(settings, "RECORDS_MIN_SAMPLE", 30))
 
 
 # --- lists -----------------------------------------------------------------------------------

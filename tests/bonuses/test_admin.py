@@ -32,7 +32,8 @@ def plan_form(*weights, kpis):
             "gates-TOTAL_FORMS": "0", "gates-INITIAL_FORMS": "0"}  # fmt: skip
     for n, (weight, kpi) in enumerate(zip(weights, kpis, strict=True)):
         data |= {f"components-{n}-kpi": kpi.pk, f"components-{n}-weight": weight,
-                 f"components-{n}-scope": "department", f"components-{n}-payout_at_threshold": "50",
+                 f"components-{n}-scope": "department", f"components-{n}-low_sample": "own",
+                 f"components-{n}-payout_at_threshold": "50",
                  f"components-{n}-payout_at_stretch": "150"}  # fmt: skip
     return data
 

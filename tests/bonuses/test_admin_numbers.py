@@ -52,7 +52,7 @@ def test_typed_numbers_are_saved_exactly(client, make_user, plan):
     for n, (component, weight) in enumerate(zip(components, ("60", "40"), strict=True)):
         data |= {f"components-{n}-id": component.pk, f"components-{n}-plan": plan.pk,
                  f"components-{n}-kpi": component.kpi_id, f"components-{n}-weight": weight,
-                 f"components-{n}-scope": "department",
+                 f"components-{n}-scope": "department", f"components-{n}-low_sample": "own",
                  f"components-{n}-payout_at_threshold": "50",
                  f"components-{n}-payout_at_stretch": "150"}  # fmt: skip
     data |= {"components-0-threshold": "10.00000001", "components-0-target": "12.5",

@@ -23,7 +23,7 @@ from ..models import Component, Enrollment, Gate, Plan, PlanStatus, RunStatus
 PLAN_FIELDS = ("code", "name", "period_type", "currency", "status", "cap_percent",
                "missing_data_policy")  # fmt: skip
 COMPONENT_FIELDS = ("kpi", "weight", "scope", "payout_at_threshold", "payout_at_stretch",
-                    "threshold", "target", "stretch")  # fmt: skip
+                    "threshold", "target", "stretch", "low_sample")  # fmt: skip
 GATE_FIELDS = ("kpi", "scope", "minimum", "multiplier")
 ENROLLMENT_FIELDS = ("employee", "plan", "target_amount", "start_date", "end_date")
 HUNDRED = Decimal(100)
@@ -84,6 +84,17 @@ def check_components(components: list[Mapping[str, Any]]) -> None:
                 % {"value": plain(at_stretch)},
                 field=prefix + "payout_at_stretch",
                 code="out_of_range",
+            )
+        if component.get("low_sample", "own") != "own" and component.get("scope", "department") != (
+            "employee"
+        ):
+            raise ApplicationError(
+                _(
+                    "Only a component measured for the employee has a low-sample rule: a "
+                    "department's or the company's number is not one person's sample."
+                ),
+                field=prefix + "low_sample",
+                code="employee_scope_only",
             )
         levels = [component.get(name) for name in ("threshold", "target", "stretch")]
         for name, level in zip(("threshold", "target", "stretch"), levels, strict=True):

@@ -24,7 +24,7 @@ from cxoffice.errors import ApplicationError, ConflictError, PermissionDeniedErr
 from cxoffice.numbers import plain
 
 from .. import calculations as calc
-from ..models import Adjustment, Component, Line, Plan, PlanStatus, Run, RunStatus
+from ..models import Adjustment, Component, Line, LowSample, Plan, PlanStatus, Run, RunStatus
 from ..selectors import RunInputs, run_inputs
 
 HUNDRED = Decimal(100)
@@ -143,6 +143,33 @@ def line_inputs(
         actual, band, basis = measured[key]
         return calc.Segment(days=days, actual=actual, band=band, basis=basis, department=code)
 
+    def own_segments(component, employee_id: int, eligible: int, by_department) -> tuple:
+        """An employee-scope component's segments: the person's own value, unless it rests on
+        fewer records than the minimum sample and the component says otherwise (SPEC §5): then
+        their department's value for each department's days (against the person's own band),
+        or nothing (the plan's missing-data policy applies)."""
+        holder = Holder(Scope.EMPLOYEE, employee_id)
+        value = inputs.values.value(component.kpi, holder, period)
+        band = _band(component, inputs.targets, holder, period)
+        if not value.low_sample:
+            return (calc.Segment(eligible, value.value, band, value.basis),)
+        if component.low_sample == LowSample.DEPARTMENT:
+            return tuple(
+                calc.Segment(
+                    days,
+                    inputs.values.value(component.kpi, department_holders[code], period).value
+                    if code
+                    else None,
+                    band,
+                    calc.LOW_SAMPLE_DEPARTMENT,
+                    department=code,
+                )
+                for code, days in by_department
+            )
+        if component.low_sample == LowSample.MISSING:
+            return (calc.Segment(eligible, None, band, calc.LOW_SAMPLE_MISSING),)
+        return (calc.Segment(eligible, value.value, band, calc.LOW_SAMPLE_OWN),)
+
     lines: dict[int, tuple[calc.LineInput, str | None]] = {}
     for employee_id, enrollments in inputs.enrollments.items():
         employee = inputs.employees[employee_id]
@@ -168,12 +195,8 @@ def line_inputs(
         line_components = []
         for component, fields in components:
             if component.scope == Scope.EMPLOYEE:
-                holder = Holder(Scope.EMPLOYEE, employee_id)
-                line_components.append(
-                    calc.ComponentInput(
-                        segments=(segment(component, holder, eligible, None),), **fields
-                    )
-                )
+                segments = own_segments(component, employee_id, eligible, by_department)
+                line_components.append(calc.ComponentInput(segments=segments, **fields))
                 continue
             key = (component.pk, by_department if component.scope == Scope.DEPARTMENT else eligible)
             if key not in shared:

@@ -34,7 +34,8 @@ def plan_new_version(*, plan: Plan) -> Plan:
     Component.objects.bulk_create(
         Component(plan=new, kpi_id=c.kpi_id, weight=c.weight, scope=c.scope,
                   payout_at_threshold=c.payout_at_threshold, payout_at_stretch=c.payout_at_stretch,
-                  threshold=c.threshold, target=c.target, stretch=c.stretch)
+                  threshold=c.threshold, target=c.target, stretch=c.stretch,
+                  low_sample=c.low_sample)
         for c in plan.components.all()
     )  # fmt: skip
     Gate.objects.bulk_create(
