@@ -288,6 +288,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "ScopeEnum": "apps.kpis.models.Scope",
         "ComponentScopeEnum": "apps.bonuses.models.ComponentScope",
+        "StageEnum": "apps.records.models.Stage",
     },
 }
 

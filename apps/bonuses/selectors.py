@@ -17,13 +17,18 @@ from decimal import Decimal
 from typing import NamedTuple
 
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from apps.departments.models import Assignment, Department
-from apps.kpis.models import Scope, min_sample
+from apps.kpis.models import KPI, Scope, min_sample
 from apps.kpis.periods import Period
-from apps.kpis.selectors import Holder, ResultBook, result_book
+from apps.kpis.selectors import Holder, KPIValue, ResultBook, kpi_value_for, result_book
+from apps.records import evidence as records_evidence
 from apps.targets.models import Target
 from apps.targets.selectors import TargetBook
+from cxoffice.errors import ApplicationError
+from cxoffice.numbers import plain
 
 from .models import Component, Enrollment, Gate, Line, LowSample, Plan, Run, RunStatus
 
@@ -180,3 +185,100 @@ def statement_lines(user) -> QuerySet[Line]:
         run__is_simulation=False,
         run__status__in=[RunStatus.APPROVED, RunStatus.PAID],
     )
+
+
+# --- the drill-down from a line's component to the records behind it (SPEC §5) ---------------
+@dataclass(frozen=True)
+class LineEvidence:
+    line: Line
+    kpi: KPI
+    component: dict  # the line's stored component row
+    own: KPIValue  # the person's own number for the run's period
+    evidence: records_evidence.Evidence
+    against: int  # records listed (those against; durations: every one)
+
+    @property
+    def summary(self) -> str:
+        """The number in one sentence: "On-time rate 91.3 % = 1,204 of 1,319 deliveries;
+        these 115 were late." (rates rounded to 1 decimal, hours to 2, for reading only)."""
+        own, measure = self.own, self.evidence.measure
+        if own.value is None:
+            return _("No number of yours for %(kpi)s in %(period)s yet.") % {
+                "kpi": self.kpi.name,
+                "period": self.line.run.period,
+            }
+        shown = {
+            "kpi": self.kpi.name,
+            "value": plain(own.value.quantize(Decimal("0.1") if measure in RATES else HOURS)),
+            "numerator": plain(own.numerator) if own.numerator is not None else "—",
+            "denominator": plain(own.denominator) if own.denominator is not None else "—",
+            "sample": own.sample_size if own.sample_size is not None else "—",
+            "count": self.against,
+        }
+        return SENTENCES[measure] % shown
+
+
+HOURS = Decimal("0.01")
+RATES = ("late", "first_attempt", "stage", "fcr", "csat")
+SENTENCES = {
+    "late": gettext_lazy(
+        "%(kpi)s %(value)s %% = %(numerator)s of %(denominator)s deliveries due; these "
+        "%(count)s were late."
+    ),
+    "first_attempt": gettext_lazy(
+        "%(kpi)s %(value)s %% = %(numerator)s of %(denominator)s deliveries at the first "
+        "attempt; these %(count)s needed another."
+    ),
+    "stage": gettext_lazy(
+        "%(kpi)s %(value)s %% = %(numerator)s of %(denominator)s orders due were late in your "
+        "stage: these %(count)s."
+    ),
+    "fcr": gettext_lazy(
+        "%(kpi)s %(value)s %% = %(numerator)s of %(denominator)s resolved tickets at the first "
+        "contact; these %(count)s needed more."
+    ),
+    "csat": gettext_lazy(
+        "%(kpi)s %(value)s %% = %(numerator)s of %(denominator)s answers satisfied; these "
+        "%(count)s were not."
+    ),
+    "first_response": gettext_lazy(
+        "%(kpi)s: median %(value)s hours over %(sample)s tickets; all %(count)s below, slowest "
+        "first."
+    ),
+    "resolution": gettext_lazy(
+        "%(kpi)s: median %(value)s hours over %(sample)s tickets; all %(count)s below, slowest "
+        "first."
+    ),
+}
+
+
+def line_evidence(line: Line, kpi_code: str | None) -> LineEvidence:
+    """The records behind the number a line's employee-scope component used: the person's own
+    number of the run's period (value, numerator, denominator, sample, low sample) and the
+    records that count against it. Refuses (400, field ``kpi``) a KPI that is not an
+    employee-scope component of the line, or one no records stand behind (entered numbers).
+    Four queries whatever the number of records (the page is the caller's)."""
+    rows = [
+        row for row in line.components or []
+        if row.get("kpi") == kpi_code and row.get("scope") == Scope.EMPLOYEE
+    ]  # fmt: skip
+    if not kpi_code or not rows:
+        mine = sorted({r["kpi"] for r in line.components or [] if r.get("scope") == "employee"})
+        raise ApplicationError(
+            _("Choose a KPI this line measures for the employee: %(kpis)s.")
+            % {"kpis": ", ".join(mine) or "—"},
+            field="kpi",
+            code="not_on_line",
+        )
+    kpi = KPI.objects.get(code=kpi_code)
+    period = Period.parse(line.run.period)
+    evidence = records_evidence.evidence_for(kpi_code, line.employee_id, period)
+    if evidence is None:
+        raise ApplicationError(
+            _("No records stand behind %(kpi)s: it is entered or imported, not computed.")
+            % {"kpi": kpi_code},
+            field="kpi",
+            code="no_records",
+        )
+    own = kpi_value_for(kpi, Holder(Scope.EMPLOYEE, line.employee_id), period)
+    return LineEvidence(line, kpi, rows[0], own, evidence, evidence.records.count())

@@ -9,6 +9,7 @@ from rest_framework import serializers
 
 from apps.departments.models import Employee
 from apps.kpis.models import KPI
+from apps.records.models import Stage
 from cxoffice.api.fields import CodeRelatedField, PlainDecimalField
 from cxoffice.numbers import plain
 
@@ -190,3 +191,73 @@ class AdjustmentSerializer(serializers.ModelSerializer):
         model = Adjustment
         fields = ["id", "line", "run", "employee", "amount", "reason", "created_by", "created_at"]
         read_only_fields = ["created_at"]
+
+
+class EvidenceRecordSerializer(serializers.Serializer):
+    """One record behind a person's number, and why it counts against it."""
+
+    id = serializers.IntegerField()
+    source_record_id = serializers.CharField()
+    order_ref = serializers.CharField(allow_blank=True)
+    date = serializers.DateField(
+        help_text=_("The day it counted on: promised date, ticket opened or resolved, answer.")
+    )
+    reason = serializers.CharField(help_text=_("In the reader's language."))
+    stages = serializers.ListField(
+        child=serializers.ChoiceField(choices=Stage.choices),
+        help_text=_("Shipments: the stages whose standard duration the order overran."),
+    )
+    hours = PlainDecimalField(allow_null=True, help_text=_("Tickets: the duration counted."))
+    score = serializers.IntegerField(allow_null=True, help_text=_("Survey answers: the score."))
+
+
+class EvidenceSerializer(serializers.Serializer):
+    """A line's employee-scope component drilled down to the records behind it (paginated)."""
+
+    kpi = serializers.CharField()
+    kpi_name = serializers.CharField()
+    employee = serializers.CharField()
+    period = serializers.CharField()
+    actual = PlainDecimalField(
+        allow_null=True, help_text=_("What the line used (see basis: own or department).")
+    )
+    basis = serializers.CharField()
+    value = PlainDecimalField(allow_null=True, help_text=_("The person's own number."))
+    numerator = PlainDecimalField(allow_null=True)
+    denominator = PlainDecimalField(allow_null=True)
+    sample_size = serializers.IntegerField(allow_null=True)
+    low_sample = serializers.BooleanField()
+    records = serializers.ChoiceField(choices=["shipments", "tickets", "survey_responses"])
+    counted = serializers.IntegerField(
+        help_text=_("How many records the number counts, as the records stand now.")
+    )
+    summary = serializers.CharField(
+        help_text=_("The number in one sentence, in the reader's language.")
+    )
+    count = serializers.IntegerField()
+    next = serializers.URLField(allow_null=True)
+    previous = serializers.URLField(allow_null=True)
+    results = EvidenceRecordSerializer(many=True)
+
+
+def evidence_body(found, page: list[dict], paginated: dict) -> dict:
+    """The drill-down's answer: the number, then the page of records."""
+    own, row = found.own, found.component
+    return {
+        "kpi": found.kpi.code,
+        "kpi_name": str(found.kpi.name),
+        "employee": found.line.employee.employee_number,
+        "period": found.line.run.period,
+        "actual": None if row.get("actual") is None else Decimal(str(row["actual"])),
+        "basis": row.get("basis", ""),
+        "value": own.value,
+        "numerator": own.numerator,
+        "denominator": own.denominator,
+        "sample_size": own.sample_size,
+        "low_sample": own.low_sample,
+        "records": found.evidence.kind,
+        "counted": found.evidence.counted,
+        "summary": found.summary,
+        **paginated,
+        "results": page,
+    }

@@ -1,5 +1,6 @@
 from django.db.models import OuterRef, Subquery
 from django.http import HttpResponse
+from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
@@ -8,6 +9,7 @@ from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
+from apps.records import evidence as records_evidence
 from cxoffice.api.permissions import CanViewModel
 from cxoffice.errors import ApplicationError
 from cxoffice.numbers import plain
@@ -17,10 +19,25 @@ from .models import Adjustment, Enrollment, Line, Plan
 from .serializers import (
     AdjustmentSerializer,
     EnrollmentSerializer,
+    EvidenceSerializer,
     LineSerializer,
     PlanSerializer,
     RunSerializer,
+    evidence_body,
 )
+
+KPI_PARAMETER = OpenApiParameter(
+    "kpi", str, required=True, description="The code of an employee-scope component's KPI."
+)
+
+
+def _evidence_response(view, line) -> Response:
+    """A line's component drilled down to its records: the number, then a page of records."""
+    found = selectors.line_evidence(line, view.request.query_params.get("kpi"))
+    page = view.paginate_queryset(found.evidence.records)
+    paginated = view.get_paginated_response([]).data
+    rows = records_evidence.record_rows(found.evidence, page)
+    return Response(EvidenceSerializer(evidence_body(found, rows, paginated)).data)
 
 
 class FileFormatParam(DefaultContentNegotiation):
@@ -171,6 +188,19 @@ class RunViewSet(
         )
         return self.get_paginated_response(LineSerializer(page, many=True).data)
 
+    @extend_schema(parameters=[KPI_PARAMETER], responses=EvidenceSerializer)
+    @action(
+        detail=True,
+        methods=["get"],
+        url_path=r"lines/(?P<line_id>[0-9]+)/evidence",
+        filter_backends=[],
+    )
+    def evidence(self, request, pk=None, line_id=None):
+        """A line's employee-scope component drilled down to the records behind the person's
+        number (``?kpi=``): the number, then the records that count against it, paginated."""
+        line = get_object_or_404(selectors.line_list().filter(run=self.get_object()), pk=line_id)
+        return _evidence_response(self, line)
+
     @extend_schema(
         parameters=[OpenApiParameter("format", str, enum=["csv", "xlsx"])],
         responses={
@@ -239,3 +269,9 @@ class MyStatementViewSet(viewsets.ReadOnlyModelViewSet):
         if getattr(self, "swagger_fake_view", False):  # the OpenAPI schema's dry run
             return selectors.line_list().none()
         return selectors.statement_lines(self.request.user)
+
+    @extend_schema(parameters=[KPI_PARAMETER], responses=EvidenceSerializer)
+    @action(detail=True, methods=["get"], filter_backends=[])
+    def evidence(self, request, pk=None):
+        """One of my lines' components drilled down to the records behind my number."""
+        return _evidence_response(self, self.get_object())

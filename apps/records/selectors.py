@@ -101,7 +101,7 @@ def stage_standards() -> dict[str, Decimal]:
     return hours
 
 
-def _bounds(period: Period) -> tuple:
+def period_bounds(period: Period) -> tuple:
     """[start, end) of the period as aware datetimes in the server's zone, ready as SQL
     parameters on either database."""
     zone = timezone.get_default_timezone()
@@ -152,7 +152,7 @@ def survey_metrics(
     :data:`COMPANY` (``by="agent_id"``: per credited agent, no total), in one grouped query.
     NPS = %9–10 − %0–6 with an adjusted-Wald interval; CSAT = % of 4–5 answers with a Wilson
     interval; CES = mean score. Low sample: fewer than :func:`min_sample` answers."""
-    start, end = _bounds(period)
+    start, end = period_bounds(period)
     rows = (
         SurveyResponse.objects.filter(
             _department_filter(department_ids), answered_at__gte=start, answered_at__lt=end
@@ -283,7 +283,7 @@ def ticket_metrics(
     resolved with one contact / resolved with a known contact count), per department id and
     for :data:`COMPANY` (``by="agent_id"``: per credited agent, no total). Five queries
     whatever the number of tickets, departments and agents."""
-    start, end = _bounds(period)
+    start, end = period_bounds(period)
     base = SupportTicket.objects.filter(_department_filter(department_ids))
     opened_in = Q(opened_at__gte=start, opened_at__lt=end)
     resolved_in = Q(resolved_at__gte=start, resolved_at__lt=end)
@@ -359,7 +359,10 @@ class DeliveryCounts:
     late_by_stage: dict[str, int] = field(default_factory=dict)
 
 
-def _delivery_annotations(as_of: dt.date, standards: dict[str, Decimal]) -> dict:
+def delivery_conditions(as_of: dt.date, standards: dict[str, Decimal]) -> dict[str, Q]:
+    """The shipment tests the delivery KPIs count with (see :class:`DeliveryCounts`), by the
+    name of the count; ``stage:<stage>`` is "its delay was spent in that stage". The same tests
+    pick the records behind a number (``apps.records.evidence``)."""
     # Each condition is written as the database tests it fastest, without negations (Django
     # guards a negated test of a nullable column with IS NOT NULL): a month of shipments is
     # tested against these for every one of its rows.
@@ -391,22 +394,34 @@ def _delivery_annotations(as_of: dt.date, standards: dict[str, Decimal]) -> dict
     stage_q[Stage.WAREHOUSE] = stage_q[Stage.WAREHOUSE] | Q(
         *[stage_q[s] for s in WAREHOUSE_STAGES], _connector=Q.OR
     )
-    annotations = {
-        "due": _rows(due),
-        "pending": _rows(pending),
-        "on_time": _rows(on_time),
-        "late": _rows(late),
-        "attempted": _rows(delivered & Q(first_attempt_ok__isnull=False)),
-        "first_attempt_ok": _rows(delivered & Q(first_attempt_ok=True)),
-        "damage_known": _rows(due & damage_known),
-        "damaged_or_lost": _rows(due & damaged_or_lost),
-        "fill_known": _rows(due & fill_known),
-        "otif": _rows(on_time & in_full),
-        "perfect_known": _rows(due & fill_known & damage_known),
-        "perfect": _rows(on_time & in_full & undamaged & documents),
+    conditions = {
+        "due": due,
+        "pending": pending,
+        "on_time": on_time,
+        "late": late,
+        "attempted": delivered & Q(first_attempt_ok__isnull=False),
+        "first_attempt_ok": delivered & Q(first_attempt_ok=True),
+        "first_attempt_failed": delivered & Q(first_attempt_ok=False),
+        "damage_known": due & damage_known,
+        "damaged_or_lost": due & damaged_or_lost,
+        "fill_known": due & fill_known,
+        "otif": on_time & in_full,
+        "perfect_known": due & fill_known & damage_known,
+        "perfect": on_time & in_full & undamaged & documents,
     }
     for stage, condition in stage_q.items():
-        annotations[f"late_{stage}"] = _rows(late & condition)
+        conditions[f"stage:{stage}"] = condition
+    return conditions
+
+
+COUNTED = [name for name in DeliveryCounts.__dataclass_fields__ if name != "late_by_stage"]
+
+
+def _delivery_annotations(as_of: dt.date, standards: dict[str, Decimal]) -> dict:
+    conditions = delivery_conditions(as_of, standards)
+    annotations = {name: _rows(conditions[name]) for name in COUNTED}
+    for stage in STAGE_SECONDS_COLUMN:
+        annotations[f"late_{stage}"] = _rows(conditions["late"] & conditions[f"stage:{stage}"])
     return annotations
 
 
@@ -417,7 +432,7 @@ def _delivery_counts(row: dict) -> DeliveryCounts:
     )
 
 
-def _shipments_of(period: Period) -> QuerySet[Shipment]:
+def shipments_of(period: Period) -> QuerySet[Shipment]:
     return Shipment.objects.filter(
         promised_on__gte=period.start, promised_on__lte=period.end
     ).exclude(status=ShipmentStatus.CANCELLED)
@@ -499,7 +514,7 @@ def late_tree(
     "no warehouse recorded" / "no carrier recorded"): one grouped query plus the names."""
     as_of = as_of or timezone.localdate()
     annotations = _delivery_annotations(as_of, stage_standards())
-    queryset = _shipments_of(period)
+    queryset = shipments_of(period)
     if by is None:
         row = queryset.aggregate(**annotations)
         return [LateTreeRow(COMPANY, "", _delivery_counts(row))]

@@ -1,6 +1,8 @@
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from apps.departments.models import Department
+
 from .models import Shipment, Stage, SupportTicket, SurveyResponse
 
 COMMON = ["id", "source_system", "source_record_id", "department"]
@@ -76,3 +78,29 @@ class LoadReportSerializer(serializers.Serializer):
     updated = serializers.IntegerField()
     skipped = serializers.IntegerField()
     rejected = serializers.IntegerField()
+
+
+class ComputationSerializer(serializers.Serializer):
+    """``POST kpi-computations/``: compute a period's record-based KPIs (company, departments
+    and every credited person, or one department)."""
+
+    period = serializers.CharField(max_length=16, help_text=_("A period key: 2026-03, 2026-Q1 …"))
+    department = serializers.SlugRelatedField(
+        slug_field="code",
+        queryset=Department.objects.all(),
+        required=False,
+        allow_null=True,
+        help_text=_("Only this department (its steward's own numbers); omitted: everything."),
+    )
+
+
+class ComputationOutcomeSerializer(serializers.Serializer):
+    period = serializers.CharField()
+    results = serializers.IntegerField(help_text=_("Results written (created or updated)."))
+    created = serializers.IntegerField()
+    updated = serializers.IntegerField()
+    unchanged = serializers.IntegerField()
+    removed = serializers.IntegerField(
+        help_text=_("Computed results the records no longer support.")
+    )
+    kept = serializers.IntegerField(help_text=_("Numbers people entered, left as they are."))

@@ -1,6 +1,7 @@
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, viewsets
 from rest_framework.decorators import action
+from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 from . import selectors, services
@@ -8,6 +9,8 @@ from .filters import ShipmentFilter, SurveyResponseFilter, TicketFilter
 from .models import RecordKind
 from .serializers import (
     BulkRecordsSerializer,
+    ComputationOutcomeSerializer,
+    ComputationSerializer,
     LoadReportSerializer,
     ShipmentSerializer,
     SurveyResponseSerializer,
@@ -71,3 +74,21 @@ class ShipmentViewSet(_RecordViewSet):
 
     def get_queryset(self):
         return selectors.shipment_list()
+
+
+class ComputationViewSet(viewsets.GenericViewSet):
+    """Compute a period's KPI results from the records, as ``compute_kpis`` does: the company,
+    every department with records and every person they credit (or one department). Needs the
+    right to add KPI results; a data steward computes their own departments only (403)."""
+
+    serializer_class = ComputationSerializer
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=ComputationSerializer, responses=ComputationOutcomeSerializer)
+    def create(self, request):
+        if not request.user.has_perm("kpis.add_kpiresult"):
+            self.permission_denied(request)
+        serializer = ComputationSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        summary = services.kpi_results_compute(user=request.user, **serializer.validated_data)
+        return Response(ComputationOutcomeSerializer(summary).data)
