@@ -4,7 +4,7 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from apps.bonuses.self_service import my_statement
+from apps.bonuses.self_service import my_evidence, my_statement
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="admin:index", permanent=False)),
@@ -12,6 +12,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     # Self-service for everyone signed in (employees are not admin staff): the own statement.
     path("me/statement/", my_statement, name="my-statement"),
+    path("me/statement/<int:line_id>/evidence/", my_evidence, name="my-evidence"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("api/v1/", include("cxoffice.api.urls")),

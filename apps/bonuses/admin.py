@@ -7,9 +7,10 @@ from celery.result import AsyncResult
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
 from django.db.models import Count, Sum
-from django.http import HttpResponse
-from django.urls import reverse
+from django.http import Http404, HttpResponse
+from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -28,6 +29,7 @@ from cxoffice.numbers import plain
 from . import exports, services
 from .calculations import render
 from .models import Adjustment, Component, Enrollment, Gate, Line, Plan, Run, RunStatus
+from .self_service import drillable, evidence_page
 from .tasks import calculate_run
 
 
@@ -446,9 +448,13 @@ class LineAdmin(admin.ModelAdmin):
         """The stored components as a table (what each KPI paid), rounded for reading only."""
         head = [_("KPI"), _("holder"), _("days"), _("actual"), _("threshold · target · stretch"),
                 _("payout"), _("weight"), _("amount")]  # fmt: skip
+        drill = {c.get("kpi") for c in drillable(obj)}
+        evidence = reverse("admin:bonuses_line_evidence", args=[obj.pk]) if obj.pk else ""
         rows = [
             (
-                c.get("kpi"),
+                format_html('<a href="{}?kpi={}">{}</a>', evidence, c["kpi"], c["kpi"])
+                if c.get("kpi") in drill and c.get("scope") == "employee"
+                else c.get("kpi"),
                 c.get("department") or _("company"),
                 c.get("days"),
                 _rounded(c.get("actual")),
@@ -472,6 +478,24 @@ class LineAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+    def get_urls(self):
+        own = [
+            path(
+                "<path:object_id>/evidence/",
+                self.admin_site.admin_view(self.evidence_view),
+                name="bonuses_line_evidence",
+            )
+        ]
+        return own + super().get_urls()
+
+    def evidence_view(self, request, object_id):
+        """A component of the line, down to the records behind the person's number."""
+        line = self.get_object(request, unquote(object_id))
+        if line is None or not self.has_view_permission(request, line):
+            raise Http404
+        context = {**self.admin_site.each_context(request), "title": str(line)}
+        return evidence_page(request, line, "admin/bonuses/line_evidence.html", context)
 
     @admin.display(description=_("explanation"))
     def statement(self, obj):

@@ -220,3 +220,37 @@ def test_the_records_behind_an_agents_fcr_and_response_times(staff, api_for, ste
     assert [row["hours"] for row in frt["results"]][:2] == ["5", "1"]
     assert frt["results"][0]["source_record_id"] == "T4"
     assert D(frt["value"]) == D(1)  # the median of 1, 1, 1, 1, 5 hours
+
+
+def test_the_drill_down_pages_for_the_rider_and_for_hr(staff, api_for, steward, client, make_user):
+    rows = [delivery(n, "R1", late_days=3 if n < 2 else 0) for n in range(6)]
+    rows.append(delivery(0, "R2"))
+    steward.post("/api/v1/shipments/bulk/", {"records": rows}, format="json")
+    steward.post("/api/v1/kpi-computations/", {"period": MONTH}, format="json")
+    hr_api = api_for(roles.HR)
+    plan(hr_api, "RIDERS", "delivery.on_time_rate", ("50", "60", "90"))
+    enroll(hr_api, "R1", "RIDERS", "300.00")
+    enroll(hr_api, "R2", "RIDERS", "300.00")
+    lines = run(hr_api, api_for(roles.HR_APPROVER), "RIDERS")
+    mine_id, other_id = lines["R1"]["id"], lines["R2"]["id"]
+
+    client.force_login(staff["R1"].user)
+    statement = client.get("/me/statement/").content.decode()
+    link = f"/me/statement/{mine_id}/evidence/?kpi=delivery.on_time_rate"
+    assert f'href="{link}"' in statement
+    page = client.get(link).content.decode()
+    assert "4 of 6 deliveries due; these 2 were late" in page
+    assert 'data-record="R1-0"' in page
+    assert 'data-record="R1-1"' in page
+    assert "delivered 3 days after the promised" in page
+    assert (
+        client.get(f"/me/statement/{other_id}/evidence/?kpi=delivery.on_time_rate").status_code
+        == 404
+    )
+    assert client.get(f"/me/statement/{mine_id}/evidence/?kpi=service.csat").status_code == 400
+
+    client.force_login(make_user(roles.HR, is_staff=True))
+    admin_line = client.get(f"/admin/bonuses/line/{mine_id}/change/").content.decode()
+    admin_link = f"/admin/bonuses/line/{mine_id}/evidence/?kpi=delivery.on_time_rate"
+    assert f'href="{admin_link}"' in admin_line
+    assert 'data-record="R1-1"' in client.get(admin_link).content.decode()
