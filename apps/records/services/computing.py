@@ -55,6 +55,14 @@ PERSON_KPIS = {
 }  # fmt: skip
 
 
+# The counts each role's KPIs are made of (the grouped query counts only these).
+PERSON_COUNTS = {
+    "courier": ("due", "pending", "on_time", "attempted", "first_attempt_ok"),
+    "picker": ("due", f"late_{Stage.PICKING}"),
+    "packer": ("due", f"late_{Stage.PACKING}"),
+}
+
+
 def _person_rows(period: Period, as_of: dt.date | None) -> list[dict[str, Any]]:
     """Employee-scope rows for every credited person: one grouped query per KPI family and
     role (couriers, pickers and packers over their shipments; agents over their tickets and
@@ -69,13 +77,15 @@ def _person_rows(period: Period, as_of: dt.date | None) -> list[dict[str, Any]]:
             surveys = selectors.survey_metrics(period, by=by)
             tickets = selectors.ticket_metrics(period, by=by)
         else:
-            delivery = selectors.delivery_metrics(period, as_of=as_of, by=by)
+            delivery = selectors.delivery_metrics(
+                period, as_of=as_of, by=by, only=PERSON_COUNTS[role]
+            )
         for person in set(surveys) | set(tickets) | set(delivery):
             for row in _rows_for(
-                person, surveys.get(person), tickets.get(person), delivery.get(person)
+                person, surveys.get(person), tickets.get(person), delivery.get(person), codes
             ):
-                if row["kpi"] in codes:
-                    rows.append({**row, "scope": "employee", "employee": person})
+                row.update(scope="employee", employee=person)
+                rows.append(row)
     return rows
 
 
@@ -108,11 +118,13 @@ def _rows_for(
     surveys: selectors.SurveyMetrics | None,
     tickets: selectors.TicketMetrics | None,
     delivery: selectors.DeliveryCounts | None,
+    codes: tuple[str, ...] | None = None,
 ) -> list[dict[str, Any]]:
+    """The result rows of one holder (``codes``: only those KPIs)."""
     rows: list[dict[str, Any]] = []
 
     def ratio(code: str, numerator: int, denominator: int, note: str = "") -> None:
-        if denominator > 0:
+        if denominator > 0 and (codes is None or code in codes):
             rows.append(
                 {
                     "kpi": code,
@@ -124,7 +136,7 @@ def _rows_for(
             )
 
     def value(code: str, amount, n: int, note: str = "") -> None:
-        if amount is not None and n > 0:
+        if amount is not None and n > 0 and (codes is None or code in codes):
             rows.append({"kpi": code, "value": amount, "sample_size": n, "note": note})
 
     if surveys is not None:
