@@ -20,8 +20,8 @@ from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
 from itertools import pairwise
 
-from django.utils.translation import get_language, gettext_noop
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from apps.targets.calculations import is_ordered
 
@@ -162,12 +162,17 @@ class LineResult:
     amount: Decimal
     flags: tuple[str, ...]  # missing_actual:<kpi>, missing_target:<kpi>, low_sample:<kpi>,
     # gate_missed:<kpi>, capped
-    blocking_issues: tuple[str, ...]  # non-empty: the run cannot be approved (block policy)
+    issues: tuple  # non-empty: the run cannot be approved (block policy); messages
     messages: tuple  # the employee's statement as translatable messages (see explain)
 
     @property
     def blocked(self) -> bool:
-        return bool(self.blocking_issues)
+        return bool(self.issues)
+
+    @property
+    def blocking_issues(self) -> tuple[str, ...]:
+        """The blocking issues in the active language."""
+        return render(self.issues)
 
     @property
     def explanation(self) -> tuple[str, ...]:
@@ -374,20 +379,22 @@ def _segments(c: ComponentInput, policy: str, flags: list[str], issues: list[str
         if payout is None:
             _add(flags, f"missing_{'actual' if seg.actual is None else 'target'}:{c.kpi_code}")
             if policy == BLOCK:
-                label = {"label": render((_label(c.kpi_code, seg),))[0]}
-                no_band = _("No target band for %(label)s.") % label
-                _add(
-                    issues, _("No actual for %(label)s.") % label if seg.actual is None else no_band
-                )
+                label = _label(c.kpi_code, seg)
+                if seg.actual is None:
+                    _add(issues, message(gettext_noop("No actual for %(label)s."), label=label))
+                else:
+                    _add(
+                        issues, message(gettext_noop("No target band for %(label)s."), label=label)
+                    )
     if not results:
         _add(flags, f"missing_actual:{c.kpi_code}")
         if policy == BLOCK:
-            _add(issues, _("No actual for %(label)s.") % {"label": c.kpi_code})
+            _add(issues, message(gettext_noop("No actual for %(label)s."), label=c.kpi_code))
     return tuple(results)
 
 
-def _evaluate(c: ComponentInput, policy: str, language: str | None) -> tuple:
-    """A component's segments, payout, flags and blocking issues (in ``language``)."""
+def _evaluate(c: ComponentInput, policy: str) -> tuple:
+    """A component's segments, payout, flags and blocking issues (as messages)."""
     flags: list[str] = []
     issues: list[str] = []
     segments = _segments(c, policy, flags, issues)
@@ -457,10 +464,9 @@ def calculate_line(line: LineInput) -> LineResult:
     _check(line)
     policy, flags, issues = line.missing_data_policy, [], []
     evaluated = []
-    language = get_language()
     for c in line.components:
         evaluate = _evaluate if c.scope == "employee" else _evaluate_shared
-        segments, payout, component_flags, component_issues = evaluate(c, policy, language)
+        segments, payout, component_flags, component_issues = evaluate(c, policy)
         for flag in component_flags:
             _add(flags, flag)
         for issue in component_issues:
@@ -502,7 +508,7 @@ def calculate_line(line: LineInput) -> LineResult:
         if g.actual is None:
             _add(flags, f"missing_actual:{g.kpi_code}")
             if policy == BLOCK:
-                _add(issues, _("No actual for gate %(kpi)s.") % {"kpi": g.kpi_code})
+                _add(issues, message(gettext_noop("No actual for gate %(kpi)s."), kpi=g.kpi_code))
         if not met:
             _add(flags, f"gate_missed:{g.kpi_code}")
 
@@ -529,7 +535,7 @@ def calculate_line(line: LineInput) -> LineResult:
         adjustments_total=adjustments_total,
         amount=before + adjustments_total,
         flags=tuple(flags),
-        blocking_issues=tuple(issues),
+        issues=tuple(issues),
         messages=(),
     )
     # The statement describes the finished result: set once, still frozen for everyone else.

@@ -15,6 +15,8 @@ from apps.departments.models import Department, Employee, code_validator
 from apps.kpis.models import KPI
 from cxoffice.numbers import plain
 
+from .calculations import render
+
 PERCENT = {"max_digits": 9, "decimal_places": 4}
 MONEY = {"max_digits": 14, "decimal_places": 2}
 LEVEL = {"max_digits": 24, "decimal_places": 8, "null": True, "blank": True}
@@ -236,6 +238,7 @@ class Run(models.Model):
     )
     total_amount = models.DecimalField(_("total"), default=0, **MONEY)
     line_count = models.PositiveIntegerField(_("lines"), default=0)
+    # Translatable messages (calculations.message), rendered in each reader's language.
     blocking_issues = models.JSONField(_("blocking issues"), default=list, blank=True)
     fingerprint = models.CharField(_("input fingerprint"), max_length=64, blank=True)
     calculated_at = models.DateTimeField(_("calculated at"), null=True, blank=True)
@@ -274,6 +277,10 @@ class Run(models.Model):
 
     def __str__(self) -> str:
         return f"{self.plan.code} {self.period}"
+
+    def blocking_issue_texts(self) -> tuple[str, ...]:
+        """The blocking issues in the reader's (active) language."""
+        return render(self.blocking_issues)
 
 
 class Line(models.Model):

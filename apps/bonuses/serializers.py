@@ -118,15 +118,20 @@ class RunSerializer(serializers.ModelSerializer):
     approved_by = serializers.SlugRelatedField(
         slug_field="username", read_only=True, allow_null=True
     )
+    blocking_issues = serializers.SerializerMethodField()
 
     class Meta:
         model = Run
         fields = ["id", "plan", "period", "status", "is_simulation", "currency", "total_amount",
                   "line_count", "stale", "blocking_issues", "calculated_at", "calculated_by",
                   "approved_at", "approved_by"]  # fmt: skip
-        read_only_fields = ["status", "line_count", "blocking_issues", "calculated_at",
+        read_only_fields = ["status", "line_count", "calculated_at",
                             "approved_at"]  # fmt: skip
         validators: list = []
+
+    def get_blocking_issues(self, run) -> list[str]:
+        """In the reader's language (stored language-neutral)."""
+        return list(run.blocking_issue_texts())
 
     def get_stale(self, run) -> bool | None:
         """Recomputed for one run (detail and actions); null in lists, which stay cheap."""

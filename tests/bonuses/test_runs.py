@@ -9,6 +9,7 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 from django.db import connection
+from django.utils import translation
 
 from apps.bonuses import services
 from apps.bonuses.calculations import render
@@ -136,12 +137,15 @@ def test_missing_data_policies(world, hr, approver, policy, amount, blocked):
     assert line.amount == amount  # CSAT 125% × 60% = 75% (or reweighted: 125%)
     assert bool(run.blocking_issues) is blocked
     if blocked:
-        assert "E1" in run.blocking_issues[0]
-        assert "delivery.late_rate" in run.blocking_issues[0]
+        assert "E1" in run.blocking_issue_texts()[0]
+        assert "delivery.late_rate" in run.blocking_issue_texts()[0]
         with pytest.raises(ConflictError) as refused:
             services.run_approve(run=run, user=approver)
         assert refused.value.code == "blocking_issues"
         assert "delivery.late_rate" in refused.value.message
+        # Stored language-neutral: each reader reads them in their own language.
+        with translation.override("zh-hans"):
+            assert "没有实际值" in run.blocking_issue_texts()[0]
 
 
 def test_changing_a_result_makes_the_run_stale_and_unapprovable(world, hr, approver):

@@ -15,6 +15,7 @@ from decimal import Decimal
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from apps.kpis.models import Scope
 from apps.kpis.periods import Period, PeriodError
@@ -370,8 +371,13 @@ def run_calculate(*, run: Run, user, progress: Progress | None = None) -> Run:
             result = calc.calculate_line(line)
             employee = inputs.employees[employee_id]
             issues.extend(
-                f"{employee.employee_number} {employee.full_name}: {issue}"
-                for issue in result.blocking_issues
+                calc.message(
+                    gettext_noop("%(employee)s %(name)s: %(issue)s"),
+                    employee=employee.employee_number,
+                    name=employee.full_name,
+                    issue=issue,
+                )
+                for issue in result.issues
             )
             rows.append(_line_row(run, employee_id, line, result, department, inputs, fixed))
             total += result.amount
@@ -423,7 +429,7 @@ def run_approve(*, run: Run, user) -> Run:
     if run.blocking_issues:
         raise ConflictError(
             _("The run has blocking issues: %(issues)s")
-            % {"issues": "; ".join(run.blocking_issues)},
+            % {"issues": "; ".join(run.blocking_issue_texts())},
             field="blocking_issues",
             code="blocking_issues",
         )

@@ -61,7 +61,7 @@ class Command(BaseCommand):
                 }
             )
         )
-        for issue in run.blocking_issues:
+        for issue in run.blocking_issue_texts():
             self.stdout.write(self.style.WARNING(_("Blocking: %(issue)s") % {"issue": issue}))
 
     def _bar(self, done: int, total: int) -> None:
