@@ -26,7 +26,7 @@ from cxoffice.admin_tools import ServiceCheckedForm, adopt
 from cxoffice.errors import ApplicationError
 from cxoffice.numbers import plain
 
-from . import exports, services
+from . import exports, money, services
 from .calculations import render
 from .models import Adjustment, Component, Enrollment, Gate, Line, Plan, Run, RunStatus
 from .self_service import drillable, evidence_page
@@ -38,6 +38,18 @@ def _refused(modeladmin, request, error: ApplicationError) -> None:
 
 
 # --- plans -------------------------------------------------------------------------------------
+
+
+def money_column(field: str, currency_of, description):
+    """An admin column of an amount with its currency's decimals (the database keeps three
+    for every currency: see money.py)."""
+
+    @admin.display(description=description, ordering=field)
+    def column(self, obj):
+        value = getattr(obj, field)
+        return "—" if value is None else money.format_amount(value, currency_of(obj))
+
+    return column
 
 
 class CheckedInlineFormSet(forms.BaseInlineFormSet):
@@ -218,8 +230,9 @@ class EnrollmentAdmin(DeletesThroughService, ImportExportMixin, admin.ModelAdmin
     resource_classes = [EnrollmentResource]
     import_formats = [CSV, XLSX]
     export_formats = [CSV, XLSX]
-    list_display = ["employee", "plan", "target_amount", "start_date", "end_date"]
+    list_display = ["employee", "plan", "target", "start_date", "end_date"]
     list_filter = ["plan"]
+    target = money_column("target_amount", lambda e: e.plan.currency, _("target amount"))
     search_fields = ["employee__employee_number", "employee__full_name", "plan__code"]
     autocomplete_fields = ["employee"]
     list_select_related = ["employee", "plan"]
@@ -260,8 +273,9 @@ class RunForm(ServiceCheckedForm):
 @admin.register(Run)
 class RunAdmin(DeletesThroughService, admin.ModelAdmin):
     form = RunForm
-    list_display = ["plan", "period", "status", "is_simulation", "line_count", "total_amount",
+    list_display = ["plan", "period", "status", "is_simulation", "line_count", "total",
                     "calculated_by", "approved_by", "blocked"]  # fmt: skip
+    total = money_column("total_amount", lambda run: run.plan.currency, _("total"))
     list_filter = ["status", "is_simulation", "plan"]
     list_select_related = ["plan", "calculated_by", "approved_by"]
     fields = ["plan", "period", "is_simulation"]
@@ -427,16 +441,23 @@ def _histogram(factors: list[Decimal]) -> list[dict]:
 
 @admin.register(Line)
 class LineAdmin(admin.ModelAdmin):
-    list_display = ["employee", "run", "department", "eligible_days", "payout_factor", "amount",
-                    "adjustments_total"]  # fmt: skip
+    list_display = ["employee", "run", "department", "eligible_days", "payout_factor",
+                    "amount_shown", "adjustments_shown"]  # fmt: skip
     list_filter = ["run", "department", "capped"]
     search_fields = ["employee__employee_number", "employee__full_name"]
     list_select_related = ["employee", "run", "run__plan", "department"]
     readonly_fields = [
-        "run", "employee", "department", "target_amount", "eligible_days", "period_days",
-        "proration", "payout_factor", "gate_multiplier", "capped", "adjustments_total", "amount",
-        "statement", "flags", "components_table",
+        "run", "employee", "department", "target_shown", "eligible_days", "period_days",
+        "proration", "payout_factor", "gate_multiplier", "capped", "adjustments_shown",
+        "amount_shown", "statement", "flags", "components_table",
     ]  # fmt: skip
+    amount_shown = money_column("amount", lambda line: line.run.plan.currency, _("amount"))
+    adjustments_shown = money_column(
+        "adjustments_total", lambda line: line.run.plan.currency, _("adjustments")
+    )
+    target_shown = money_column(
+        "target_amount", lambda line: line.run.plan.currency, _("target amount")
+    )
     fields = readonly_fields
 
     @admin.display(description=_("payout factor"), ordering="factor")
@@ -530,8 +551,9 @@ class AdjustmentForm(ServiceCheckedForm):
 @admin.register(Adjustment)
 class AdjustmentAdmin(admin.ModelAdmin):
     form = AdjustmentForm
-    list_display = ["run", "employee", "amount", "reason", "created_by", "created_at"]
+    list_display = ["run", "employee", "amount_shown", "reason", "created_by", "created_at"]
     list_select_related = ["run", "run__plan", "employee", "created_by"]
+    amount_shown = money_column("amount", lambda a: a.run.plan.currency, _("amount"))
     fields = ["run", "employee", "amount", "reason"]
     autocomplete_fields = ["employee"]
 

@@ -25,6 +25,8 @@ from django.utils.translation import gettext_noop
 
 from apps.targets.calculations import is_ordered
 
+from .money import round_to
+
 BLOCK, ZERO, REWEIGHT = "block", "zero", "reweight"
 # How a person's actual was chosen when their own sample was below the minimum (a plan
 # component's ``low_sample`` rule, SPEC §5): the segment's basis, flagged ``low_sample:<kpi>``.
@@ -185,7 +187,7 @@ class LineResult:
 
 def round_money(value: Decimal, exponent: int) -> Decimal:
     """The one rounding: to 10^-exponent (the currency's minor unit), ROUND_HALF_UP."""
-    return value.quantize(_D1.scaleb(-exponent), rounding=ROUND_HALF_UP)
+    return round_to(value, exponent)
 
 
 # Display formatting repeats the same few numbers (bands, payouts, weights) across thousands

@@ -14,6 +14,7 @@ from openpyxl import Workbook
 
 from cxoffice.errors import ConflictError
 
+from . import money
 from .models import Line, Run, RunStatus
 
 
@@ -52,7 +53,7 @@ def payroll_csv(run: Run) -> bytes:
     writer = csv.writer(buffer)
     writer.writerow(headers())
     for row in payroll_rows(run):
-        writer.writerow([*row[:-1], f"{row[-1]:.2f}"])
+        writer.writerow([*row[:-1], money.format_amount(row[-1], run.plan.currency)])
     return buffer.getvalue().encode("utf-8-sig")
 
 
@@ -63,7 +64,9 @@ def payroll_xlsx(run: Run) -> bytes:
     sheet.append(headers())
     for row in payroll_rows(run):
         sheet.append(row)
-        sheet.cell(row=sheet.max_row, column=len(row)).number_format = "#,##0.00"
+        sheet.cell(row=sheet.max_row, column=len(row)).number_format = money.excel_format(
+            run.plan.currency
+        )
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()

@@ -16,9 +16,10 @@ from apps.kpis.models import KPI
 from cxoffice.numbers import plain
 
 from .calculations import render
+from .money import MONEY_FIELD
 
 PERCENT = {"max_digits": 9, "decimal_places": 4}
-MONEY = {"max_digits": 14, "decimal_places": 2}
+MONEY = MONEY_FIELD  # see money.py: every currency's minor unit fits
 LEVEL = {"max_digits": 24, "decimal_places": 8, "null": True, "blank": True}
 
 

@@ -13,10 +13,9 @@ from django.shortcuts import get_object_or_404, render
 from apps.records.evidence import ROLES, record_rows
 from cxoffice.errors import ApplicationError
 
-from . import selectors
-from .calculations import basis_label, round_money
+from . import money, selectors
+from .calculations import basis_label
 from .calculations import render as render_messages
-from .services.runs import CURRENCY_EXPONENTS
 
 PAGE_SIZE = 50
 
@@ -33,7 +32,7 @@ def my_statement(request):
     lines = [
         {
             "line": line,
-            "amount": round_money(line.amount, CURRENCY_EXPONENTS.get(line.run.plan.currency, 2)),
+            "amount": money.format_amount(line.amount, line.run.plan.currency),
             "explanation": render_messages(line.explanation),
             "drillable": drillable(line),
         }

@@ -98,7 +98,7 @@ class PlanSerializer(serializers.ModelSerializer):
 class EnrollmentSerializer(serializers.ModelSerializer):
     employee = CodeRelatedField(slug_field="employee_number", queryset=Employee.objects.all())
     plan = CodeRelatedField(slug_field="code", queryset=Plan.objects.all())
-    target_amount = PlainDecimalField(max_digits=14, decimal_places=2, min_value=ZERO)
+    target_amount = PlainDecimalField(max_digits=15, decimal_places=3, min_value=ZERO)
 
     class Meta:
         model = Enrollment
@@ -183,7 +183,7 @@ class AdjustmentSerializer(serializers.ModelSerializer):
 
     # Read back from the view's annotation ``line`` (the run's line of the adjusted employee).
     line = serializers.PrimaryKeyRelatedField(queryset=Line.objects.all(), required=False)
-    amount = PlainDecimalField(max_digits=14, decimal_places=2)
+    amount = PlainDecimalField(max_digits=15, decimal_places=3)
     created_by = serializers.SlugRelatedField(
         slug_field="username", read_only=True, allow_null=True
     )

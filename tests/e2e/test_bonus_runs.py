@@ -114,7 +114,7 @@ def test_hr_calculates_another_approves_four_eyes_hold_and_the_export_downloads(
     expect(page.locator(".messagelist .error")).to_have_count(0)
     row = run_row(page, run)
     expect(row.locator(".field-status")).to_have_text("calculated")
-    expect(row.locator(".field-total_amount")).to_have_text("1250.00")
+    expect(row.locator(".field-total")).to_have_text("1250.00")
     run.refresh_from_db()
     assert (run.status, run.total_amount, run.calculated_by.username) == (
         "calculated",

@@ -10,8 +10,9 @@ from django.utils.translation import gettext as _
 from apps.departments.models import Employee
 from cxoffice.errors import ApplicationError
 
+from .. import money
 from ..models import MONEY, Adjustment, Line, Run
-from .runs import CURRENCY_EXPONENTS, check_run_open
+from .runs import check_run_open
 
 
 def _adjusted_line(*, line: Line | None, run: Run | None, employee: Employee | None) -> Line:
@@ -64,8 +65,8 @@ def adjustment_create(
     line = _adjusted_line(line=line, run=run, employee=employee)
     run = Run.objects.select_for_update().select_related("plan").get(pk=line.run_id)
     check_run_open(run)
-    places = CURRENCY_EXPONENTS.get(run.plan.currency, 2)
-    if amount != amount.quantize(Decimal(1).scaleb(-places)):
+    places = money.exponent(run.plan.currency)
+    if not money.is_whole_minor_units(amount, run.plan.currency):
         raise ApplicationError(
             _("An adjustment in %(currency)s has at most %(places)s decimals.")
             % {"currency": run.plan.currency, "places": places},

@@ -18,6 +18,7 @@ from cxoffice.errors import ApplicationError, ConflictError
 from cxoffice.numbers import plain
 from cxoffice.services import apply_changes, validate_and_save
 
+from .. import money
 from ..models import Component, Enrollment, Gate, Plan, PlanStatus, RunStatus
 
 PLAN_FIELDS = ("code", "name", "period_type", "currency", "status", "cap_percent",
@@ -236,15 +237,29 @@ def enrollment_check(
         )
 
 
+def check_target_amount(plan: Plan, target_amount: Decimal | None) -> None:
+    """Not negative, and in whole minor units of the plan's currency (cents; yen; fils)."""
+    if target_amount is None:
+        return
+    if target_amount < 0:
+        raise ApplicationError(
+            _("The target amount cannot be negative."), field="target_amount", code="min_value"
+        )
+    if not money.is_whole_minor_units(target_amount, plan.currency):
+        raise ApplicationError(
+            _("An amount in %(currency)s has at most %(places)s decimals.")
+            % {"currency": plan.currency, "places": money.exponent(plan.currency)},
+            field="target_amount",
+            code="max_decimal_places",
+        )
+
+
 @transaction.atomic
 def enrollment_create(
     *, employee: Employee, plan: Plan, target_amount: Decimal, start_date: dt.date,
     end_date: dt.date | None = None,
 ) -> Enrollment:  # fmt: skip
-    if target_amount is not None and target_amount < 0:
-        raise ApplicationError(
-            _("The target amount cannot be negative."), field="target_amount", code="min_value"
-        )
+    check_target_amount(plan, target_amount)
     Employee.objects.select_for_update().filter(pk=employee.pk).first()
     plan_check_editable(plan)
     enrollment_check(
@@ -265,6 +280,7 @@ def enrollment_update(*, enrollment: Enrollment, data: dict[str, Any]) -> Enroll
     Employee.objects.select_for_update().filter(pk=enrollment.employee_id).first()
     plan_check_editable(enrollment.plan)
     apply_changes(instance=enrollment, fields=ENROLLMENT_FIELDS, data=data)
+    check_target_amount(enrollment.plan, enrollment.target_amount)
     enrollment_check(
         employee=enrollment.employee, plan=enrollment.plan, start_date=enrollment.start_date,
         end_date=enrollment.end_date, exclude=enrollment.pk,

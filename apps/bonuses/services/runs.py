@@ -25,13 +25,13 @@ from cxoffice.errors import ApplicationError, ConflictError, PermissionDeniedErr
 from cxoffice.numbers import plain
 
 from .. import calculations as calc
+from .. import money
 from ..models import Adjustment, Component, Line, LowSample, Plan, PlanStatus, Run, RunStatus
 from ..selectors import RunInputs, run_inputs
 
 HUNDRED = Decimal(100)
 TWELVE_PLACES = Decimal("1e-12")
 LINE_COLUMNS = [field.attname for field in Line._meta.concrete_fields]
-CURRENCY_EXPONENTS = {"JPY": 0, "KRW": 0, "CLP": 0, "ISK": 0, "BHD": 3, "KWD": 3, "OMR": 3}
 
 
 def _period(plan: Plan, key: str) -> Period:
@@ -106,7 +106,7 @@ def line_inputs(
     immutable — so the work per employee is their own days, targets and employee-scope values.
     """
     period, plan = inputs.period, inputs.plan
-    exponent = CURRENCY_EXPONENTS.get(plan.currency, 2)
+    exponent = money.exponent(plan.currency)
     cap = plan.cap_percent / HUNDRED
     company = Holder.company()
     department_holders = {
@@ -302,7 +302,7 @@ def _line_row(
         "run_id": run.pk,
         "employee_id": employee_id,
         "department_id": department_row.pk if department_row else None,
-        "target_amount": calc.round_money(line.target_amount, 2),
+        "target_amount": calc.round_money(line.target_amount, line.currency_exponent),
         "eligible_days": line.eligible_days,
         "period_days": line.period_days,
         "proration": result.proration.quantize(TWELVE_PLACES),
