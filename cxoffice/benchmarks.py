@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import resource
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -29,3 +31,33 @@ def throwaway_database(*, keepdb: bool = False) -> Iterator[None]:
             test_utils.teardown_databases(old_config, verbosity=0, keepdb=keepdb)
     finally:
         test_utils.teardown_test_environment()
+
+
+def peak_reset() -> int:
+    """Reset this process's peak RSS to its current RSS (Linux; kB). A fresh process's
+    ``ru_maxrss`` starts at its parent's peak (exec keeps the old image's high-water mark), and
+    start-up (imports, migrations) can peak above what it keeps: either would hide a small
+    load's growth."""
+    try:
+        with open("/proc/self/clear_refs", "w") as handle:
+            handle.write("5")
+    except OSError:  # not Linux: the peak so far, start-up included
+        return peak_kb()
+    return _status_kb("VmRSS")
+
+
+def peak_kb() -> int:
+    """This process's peak RSS since :func:`peak_reset` (kB)."""
+    try:
+        return _status_kb("VmHWM")
+    except OSError:  # not Linux; macOS counts ru_maxrss in bytes
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        return peak // 1024 if sys.platform == "darwin" else peak
+
+
+def _status_kb(field: str) -> int:
+    with open("/proc/self/status", encoding="ascii") as handle:
+        for line in handle:
+            if line.startswith(f"{field}:"):
+                return int(line.split()[1])
+    raise OSError(f"no {field} in /proc/self/status")

@@ -84,7 +84,7 @@ class ComputationViewSet(viewsets.GenericViewSet):
     serializer_class = ComputationSerializer
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(request=ComputationSerializer, responses=ComputationOutcomeSerializer)
+    @extend_schema(request=ComputationSerializer, responses={200: ComputationOutcomeSerializer})
     def create(self, request):
         if not request.user.has_perm("kpis.add_kpiresult"):
             self.permission_denied(request)

@@ -38,7 +38,6 @@ import importlib
 import json
 import os
 import re
-import resource
 import shutil
 import statistics
 import subprocess
@@ -56,7 +55,7 @@ from apps.kpis.periods import Period
 from apps.records import selectors, services
 from apps.records.models import WAREHOUSE_STAGES, Shipment, Stage
 from apps.records.selectors import DeliveryCounts
-from cxoffice.benchmarks import throwaway_database
+from cxoffice.benchmarks import peak_kb, peak_reset, throwaway_database
 
 HEADER = [
     "source_system",
@@ -508,36 +507,6 @@ def load_libraries() -> None:
     for module in ("pyarrow", "pyarrow.compute", "pyarrow.csv"):
         with contextlib.suppress(ImportError):
             importlib.import_module(module)
-
-
-def peak_reset() -> int:
-    """Reset this process's peak RSS to its current RSS (Linux; kB). A fresh process's
-    ``ru_maxrss`` starts at its parent's peak (exec keeps the old image's high-water mark), and
-    start-up (imports, migrations) can peak above what it keeps: either would hide a small
-    load's growth."""
-    try:
-        with open("/proc/self/clear_refs", "w") as handle:
-            handle.write("5")
-    except OSError:  # not Linux: the peak so far, start-up included
-        return peak_kb()
-    return _status_kb("VmRSS")
-
-
-def peak_kb() -> int:
-    """This process's peak RSS since :func:`peak_reset` (kB)."""
-    try:
-        return _status_kb("VmHWM")
-    except OSError:  # not Linux; macOS counts ru_maxrss in bytes
-        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-        return peak // 1024 if sys.platform == "darwin" else peak
-
-
-def _status_kb(field: str) -> int:
-    with open("/proc/self/status", encoding="ascii") as handle:
-        for line in handle:
-            if line.startswith(f"{field}:"):
-                return int(line.split()[1])
-    raise OSError(f"no {field} in /proc/self/status")
 
 
 def courier_number(n: int) -> str:
