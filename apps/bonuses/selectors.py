@@ -64,16 +64,46 @@ class RunInputs:
     fingerprint: str
 
 
-def run_inputs(plan: Plan, period: Period) -> RunInputs:
+def _enrolled(plan: Plan, period: Period) -> QuerySet[Enrollment]:
+    return Enrollment.objects.filter(plan=plan, start_date__lte=period.end).filter(
+        Q(end_date__isnull=True) | Q(end_date__gte=period.start)
+    )
+
+
+def run_chunks(plan: Plan, period: Period, size: int) -> list[tuple[int, int, int]]:
+    """The enrolled employees in chunks of at most ``size``: (first id, last id, employees),
+    ids inclusive and ascending (one query). A run computes and writes one chunk at a time, so
+    its memory does not grow with the front line."""
+    ids = list(
+        dict.fromkeys(
+            _enrolled(plan, period).order_by("employee_id").values_list("employee_id", flat=True)
+        )
+    )
+    return [
+        (ids[start], ids[min(start + size, len(ids)) - 1], min(size, len(ids) - start))
+        for start in range(0, len(ids), size)
+    ]
+
+
+def combined_fingerprint(fingerprints: list[str]) -> str:
+    """A run's fingerprint from its chunks' (in order): one chunk's is the run's."""
+    if len(fingerprints) == 1:
+        return fingerprints[0]
+    return hashlib.sha256(":".join(fingerprints).encode()).hexdigest()
+
+
+def run_inputs(plan: Plan, period: Period, employees: tuple[int, int] | None = None) -> RunInputs:
+    """Every input of the run's lines — of the employees whose ids are in the inclusive range
+    ``employees`` (a chunk of :func:`run_chunks`), or of everyone."""
     components = list(Component.objects.filter(plan=plan).select_related("kpi").order_by("id"))
     gates = list(Gate.objects.filter(plan=plan).select_related("kpi").order_by("id"))
+    enrolled = _enrolled(plan, period)
+    if employees is not None:
+        enrolled = enrolled.filter(employee_id__gte=employees[0], employee_id__lte=employees[1])
     # Plain rows rather than model instances: a run reads one per enrolled employee.
     enrollment_rows = [
         EnrollmentRow(*row[:5], EmployeeRow(*row[5:]))
-        for row in Enrollment.objects.filter(plan=plan, start_date__lte=period.end)
-        .filter(Q(end_date__isnull=True) | Q(end_date__gte=period.start))
-        .order_by("employee_id", "start_date")
-        .values_list(
+        for row in enrolled.order_by("employee_id", "start_date").values_list(
             "pk",
             "employee_id",
             "target_amount",
@@ -90,9 +120,6 @@ def run_inputs(plan: Plan, period: Period) -> RunInputs:
     for enrollment in enrollment_rows:
         enrollments[enrollment.employee_id].append(enrollment)
         employees[enrollment.employee_id] = enrollment.employee
-    enrolled = Enrollment.objects.filter(plan=plan, start_date__lte=period.end).filter(
-        Q(end_date__isnull=True) | Q(end_date__gte=period.start)
-    )
     departments = {d.code: d for d in Department.objects.all()}
     by_id = {d.pk: d for d in departments.values()}
     assignments: dict[int, list[tuple[str, date, date | None]]] = defaultdict(list)

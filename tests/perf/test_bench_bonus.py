@@ -22,16 +22,18 @@ from apps.bonuses.management.commands.bench_bonus import (
     enroll,
 )
 from apps.bonuses.models import Line
-from apps.bonuses.services.runs import run_calculate, run_create
+from apps.bonuses.services.runs import run_calculate, run_create, run_is_stale
+from apps.kpis.models import KPIResult
 
 ROOT = Path(__file__).resolve().parents[2]
 
 # run_calculate's queries besides the line INSERTs, measured the same for 100 and 1,000
-# employees on SQLite and PostgreSQL: the test transaction's savepoint and its release, the run
-# locked, run_inputs' 8 reads (components, gates, enrollments with employees, departments,
-# assignments, result_book's department tree, results, targets), the adjustments, the old lines
-# deleted and the run saved.
-FIXED_QUERIES = 14
+# employees on SQLite and PostgreSQL (one chunk): the test transaction's savepoint and its
+# release, the run locked, the enrolled employees' ids (the chunks), the old lines deleted,
+# run_inputs' 8 reads (components, gates, enrollments with employees, departments,
+# assignments, result_book's department tree, results, targets), the adjustments and the run
+# saved. Each further chunk of BONUS_RUN_CHUNK employees adds run_inputs' 8 and the adjustments.
+FIXED_QUERIES = 15
 # The line INSERTs come in batches of at most 2,000 rows (runs.py): one INSERT for 1,000 lines on
 # PostgreSQL, but Django caps a SQLite statement at 999 parameters (features.max_query_params),
 # i.e. 62 lines of 16 columns (today): 17 INSERTs for 1,000 lines. So one bound for 100 and 1,000
@@ -85,3 +87,25 @@ def test_bench_bonus_prints_the_figures():
     assert "200 employees → 200 lines" in result.stdout
     assert "cost per line, 200 over 100 employees" in result.stdout
     assert "peak memory growth ≤ 500 MB" in result.stdout
+
+
+@pytest.mark.django_db
+def test_a_run_in_chunks_writes_the_lines_of_a_run_in_one(settings):
+    """Chunks of 7 employees: the same lines, amounts and total as one chunk, and the run
+    still goes stale when one input changes."""
+    data = build_dataset(employees=40, departments=3)
+    plan = bonus_plan("BENCH", data.kpis)
+    enroll(plan, data.employees, data.quarter)
+    run = run_calculate(run=run_create(plan=plan, period=data.quarter.key), user=data.user)
+    whole = sorted(Line.objects.filter(run=run).values_list("employee_id", "amount", "flags"))
+    settings.BONUS_RUN_CHUNK = 7
+    again = run_calculate(run=run, user=data.user)
+    chunked = sorted(Line.objects.filter(run=run).values_list("employee_id", "amount", "flags"))
+    assert chunked == whole
+    assert len(chunked) == again.line_count == 40
+    assert again.total_amount == sum(amount for _e, amount, _f in whole)
+    assert not run_is_stale(again)
+    result = KPIResult.objects.filter(scope="employee", employee=data.employees[20]).first()
+    result.value += 1
+    result.save()
+    assert run_is_stale(again)

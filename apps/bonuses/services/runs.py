@@ -10,8 +10,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable
+from dataclasses import dataclass
 from decimal import Decimal
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -27,7 +29,7 @@ from cxoffice.numbers import plain
 from .. import calculations as calc
 from .. import money
 from ..models import Adjustment, Component, Line, LowSample, Plan, PlanStatus, Run, RunStatus
-from ..selectors import RunInputs, run_inputs
+from ..selectors import RunInputs, combined_fingerprint, run_chunks, run_inputs
 
 HUNDRED = Decimal(100)
 TWELVE_PLACES = Decimal("1e-12")
@@ -346,60 +348,116 @@ def run_delete(*, run: Run) -> None:
 Progress = Callable[[int, int], None]
 
 
-@transaction.atomic
-def run_calculate(*, run: Run, user, progress: Progress | None = None) -> Run:
-    """(Re)calculate a run: replace its lines atomically; record who, when and the inputs.
+def chunk_size() -> int:
+    """Employees computed and written at a time (setting ``BONUS_RUN_CHUNK``, default 5,000):
+    a run's memory is one chunk's, whatever the number of employees."""
+    return max(1, int(getattr(settings, "BONUS_RUN_CHUNK", 5_000)))
 
-    ``progress(done, total)`` is called as lines are computed (the Celery task reports it,
-    the management command draws a bar)."""
-    run = Run.objects.select_for_update().select_related("plan").get(pk=run.pk)
-    check_run_open(run)
-    with gc_paused():  # a batch of short-lived objects: see cxoffice.batch
-        period = _period(run.plan, run.period)
-        inputs = run_inputs(run.plan, period)
-        adjustments: dict[int, list[Decimal]] = defaultdict(list)
-        for employee_id, amount in Adjustment.objects.filter(run=run).values_list(
-            "employee_id", "amount"
-        ):
-            adjustments[employee_id].append(amount)
-        rows, issues, total, fixed = [], [], Decimal(0), {}
-        prepared = line_inputs(inputs, adjustments)
-        step = max(1, len(prepared) // 100)
-        for done, (employee_id, (line, department)) in enumerate(prepared.items(), start=1):
-            if progress and (done % step == 0 or done == len(prepared)):
-                progress(done, len(prepared))
-            result = calc.calculate_line(line)
-            employee = inputs.employees[employee_id]
-            issues.extend(
-                calc.message(
-                    gettext_noop("%(employee)s %(name)s: %(issue)s"),
-                    employee=employee.employee_number,
-                    name=employee.full_name,
-                    issue=issue,
-                )
-                for issue in result.issues
+
+@dataclass
+class ChunkOutcome:
+    lines: int
+    total: Decimal
+    issues: list  # blocking issues as messages
+    fingerprint: str
+
+
+def calculate_chunk(
+    run: Run, period: Period, employees: tuple[int, int] | None, *, write_to: Run | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> ChunkOutcome:  # fmt: skip
+    """Compute and write the lines of one chunk of the run's employees (ids in the inclusive
+    range ``employees``; None: everyone): the same pure calculation for every line, the chunk's
+    lines written in bulk into ``write_to`` (default the run itself). A fixed number of
+    queries per chunk."""
+    inputs = run_inputs(run.plan, period, employees)
+    adjustments: dict[int, list[Decimal]] = defaultdict(list)
+    chunk_adjustments = Adjustment.objects.filter(run=run)
+    if employees is not None:
+        chunk_adjustments = chunk_adjustments.filter(
+            employee_id__gte=employees[0], employee_id__lte=employees[1]
+        )
+    for employee_id, amount in chunk_adjustments.values_list("employee_id", "amount"):
+        adjustments[employee_id].append(amount)
+    rows, issues, total, fixed = [], [], Decimal(0), {}
+    target = write_to or run
+    for employee_id, (line, department) in line_inputs(inputs, adjustments).items():
+        result = calc.calculate_line(line)
+        employee = inputs.employees[employee_id]
+        issues.extend(
+            calc.message(
+                gettext_noop("%(employee)s %(name)s: %(issue)s"),
+                employee=employee.employee_number,
+                name=employee.full_name,
+                issue=issue,
             )
-            rows.append(_line_row(run, employee_id, line, result, department, inputs, fixed))
-            total += result.amount
-        Line.objects.filter(run=run).delete()
-        Line.objects.bulk_create(rows, batch_size=2000)
+            for issue in result.issues
+        )
+        rows.append(_line_row(target, employee_id, line, result, department, inputs, fixed))
+        total += result.amount
+        if progress:
+            progress(1)
+    Line.objects.bulk_create(rows, batch_size=2000)
+    return ChunkOutcome(len(rows), total, issues, inputs.fingerprint)
+
+
+def run_mark_calculated(*, run: Run, user, outcomes: list[ChunkOutcome]) -> Run:
+    """The run's totals, blocking issues and fingerprint from its chunks (in order)."""
     run.status = RunStatus.CALCULATED
-    run.total_amount = total
-    run.line_count = len(rows)
-    run.blocking_issues = issues
-    run.fingerprint = inputs.fingerprint
+    run.total_amount = sum((o.total for o in outcomes), Decimal(0))
+    run.line_count = sum(o.lines for o in outcomes)
+    run.blocking_issues = [issue for o in outcomes for issue in o.issues]
+    run.fingerprint = combined_fingerprint([o.fingerprint for o in outcomes])
     run.calculated_at = timezone.now()
     run.calculated_by = user
     run.save()
     return run
 
 
+@transaction.atomic
+def run_calculate(*, run: Run, user, progress: Progress | None = None) -> Run:
+    """(Re)calculate a run: replace its lines atomically; record who, when and the inputs.
+
+    The employees are computed and written a chunk at a time (:func:`chunk_size`), so memory
+    stays flat however many there are; the whole replacement is one transaction.
+    ``progress(done, total)`` is called as lines are computed (the Celery task reports it,
+    the management command draws a bar)."""
+    run = Run.objects.select_for_update().select_related("plan").get(pk=run.pk)
+    check_run_open(run)
+    with gc_paused():  # a batch of short-lived objects: see cxoffice.batch
+        period = _period(run.plan, run.period)
+        chunks = run_chunks(run.plan, period, chunk_size())
+        everyone = sum(count for _first, _last, count in chunks)
+        done = [0]
+        step = max(1, everyone // 100)
+
+        def advance(lines: int) -> None:
+            done[0] += lines
+            if progress and (done[0] % step == 0 or done[0] == everyone):
+                progress(done[0], everyone)
+
+        Line.objects.filter(run=run).delete()
+        ranges = [(first, last) for first, last, _count in chunks] or [None]
+        outcomes = [
+            calculate_chunk(run, period, employees, progress=advance) for employees in ranges
+        ]
+    return run_mark_calculated(run=run, user=user, outcomes=outcomes)
+
+
+def run_fingerprint(run: Run) -> str:
+    """The fingerprint of the run's inputs as they are now, chunk by chunk (flat memory)."""
+    period = Period.parse(run.period)
+    chunks = run_chunks(run.plan, period, chunk_size())
+    ranges = [(first, last) for first, last, _count in chunks] or [None]
+    return combined_fingerprint([run_inputs(run.plan, period, r).fingerprint for r in ranges])
+
+
 def run_is_stale(run: Run) -> bool:
     """Has any input (result, target, enrollment, assignment, plan setting) changed since the run
-    was calculated? Recomputes the fingerprint: the same fixed number of queries."""
+    was calculated? Recomputes the fingerprint: a fixed number of queries per chunk."""
     if run.status == RunStatus.DRAFT or not run.fingerprint:
         return False
-    return run_inputs(run.plan, Period.parse(run.period)).fingerprint != run.fingerprint
+    return run_fingerprint(run) != run.fingerprint
 
 
 @transaction.atomic
