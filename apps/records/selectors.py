@@ -472,6 +472,33 @@ def _delivery_statement(
     return statement, tuple(params), names
 
 
+def delivery_rows(
+    period: Period,
+    *,
+    department_ids: set[int] | None = None,
+    as_of: dt.date | None = None,
+    by: str = BY_DEPARTMENT,
+    only: tuple[str, ...] | None = None,
+) -> tuple[list[str], list[tuple]]:
+    """The grouped counts of :func:`delivery_metrics` as they come from the database: the
+    column names (``by`` first) and one tuple per group — for a hundred thousand couriers,
+    cheaper to read than one :class:`DeliveryCounts` each."""
+    as_of = as_of or timezone.localdate()
+    statement, params, names = _delivery_statement(
+        period.start,
+        period.end,
+        as_of,
+        tuple(sorted(stage_standards().items())),
+        None if department_ids is None else frozenset(department_ids),
+        connection.vendor,
+        by,
+        only,
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(statement, params)
+        return names, cursor.fetchall()
+
+
 def delivery_metrics(
     period: Period,
     *,
@@ -486,20 +513,10 @@ def delivery_metrics(
     grouped query. ``as_of`` (default today) decides whether an undelivered order is late or
     pending. ``only``: just these counts (names of :class:`DeliveryCounts`, ``late_<stage>``
     for the tree; the rest read 0) — a person's KPIs need a few of the twenty."""
-    as_of = as_of or timezone.localdate()
-    statement, params, names = _delivery_statement(
-        period.start,
-        period.end,
-        as_of,
-        tuple(sorted(stage_standards().items())),
-        None if department_ids is None else frozenset(department_ids),
-        connection.vendor,
-        by,
-        only,
+    names, rows = delivery_rows(
+        period, department_ids=department_ids, as_of=as_of, by=by, only=only
     )
-    with connection.cursor() as cursor:
-        cursor.execute(statement, params)
-        groups = {row[0]: dict(zip(names, row, strict=True)) for row in cursor.fetchall()}
+    groups = {row[0]: dict(zip(names, row, strict=True)) for row in rows}
     answer: dict[object, DeliveryCounts] = {
         key: _delivery_counts(row) for key, row in groups.items() if key is not None
     }

@@ -68,24 +68,47 @@ def _person_rows(period: Period, as_of: dt.date | None) -> list[dict[str, Any]]:
     role (couriers, pickers and packers over their shipments; agents over their tickets and
     answers), the same counts as for departments, written by employee id."""
     rows: list[dict[str, Any]] = []
-    for role, codes in PERSON_KPIS.items():
-        by = selectors.CREDITED_BY[role]
-        surveys: dict = {}
-        tickets: dict = {}
-        delivery: dict = {}
-        if role == "agent":
-            surveys = selectors.survey_metrics(period, by=by)
-            tickets = selectors.ticket_metrics(period, by=by)
-        else:
-            delivery = selectors.delivery_metrics(
-                period, as_of=as_of, by=by, only=PERSON_COUNTS[role]
-            )
-        for person in set(surveys) | set(tickets) | set(delivery):
-            for row in _rows_for(
-                person, surveys.get(person), tickets.get(person), delivery.get(person), codes
-            ):
-                row.update(scope="employee", employee=person)
-                rows.append(row)
+    for role in ("courier", "picker", "packer"):
+        rows += _delivery_person_rows(role, period, as_of)
+    by, codes = selectors.CREDITED_BY["agent"], PERSON_KPIS["agent"]
+    surveys = selectors.survey_metrics(period, by=by)
+    tickets = selectors.ticket_metrics(period, by=by)
+    for person in set(surveys) | set(tickets):
+        for row in _rows_for(person, surveys.get(person), tickets.get(person), None, codes):
+            row.update(scope="employee", employee=person)
+            rows.append(row)
+    return rows
+
+
+def _delivery_person_rows(role: str, period: Period, as_of: dt.date | None) -> list[dict]:
+    """A role's rows straight from the grouped counts (a hundred thousand couriers: no object
+    per person), as :func:`_rows_for` would write them."""
+    names, found = selectors.delivery_rows(
+        period, as_of=as_of, by=selectors.CREDITED_BY[role], only=PERSON_COUNTS[role]
+    )
+    at = {name: index for index, name in enumerate(names)}
+    rows: list[dict[str, Any]] = []
+
+    def add(code: str, person: int, numerator: int, denominator: int, note: str = "") -> None:
+        if denominator:
+            rows.append({"kpi": code, "numerator": numerator, "denominator": denominator,
+                         "sample_size": denominator, "note": note, "scope": "employee",
+                         "employee": person})  # fmt: skip
+
+    if role == "courier":
+        pending = _("%(count)s orders pending")
+        due, wait, on_time = at["due"], at["pending"], at["on_time"]
+        attempted, first_ok = at["attempted"], at["first_attempt_ok"]
+        for row in found:
+            if row[due]:
+                add("delivery.on_time_rate", row[0], row[on_time], row[due],
+                    pending % {"count": row[wait]})  # fmt: skip
+            add("delivery.first_attempt_success_rate", row[0], row[first_ok], row[attempted])
+    else:
+        stage = Stage.PICKING if role == "picker" else Stage.PACKING
+        due, late = at["due"], at[f"late_{stage}"]
+        for row in found:
+            add(LATE_TREE_CODES[stage], row[0], row[late], row[due])
     return rows
 
 
