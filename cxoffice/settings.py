@@ -199,6 +199,8 @@ DEFAULT_FROM_EMAIL = env("DJANGO_DEFAULT_FROM_EMAIL", default="cxoffice <cxoffic
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # --- Celery: no broker → tasks run in-process; a Redis URL → real workers.
+# Employees a bonus run computes and writes at a time (one Celery chunk task each with a broker).
+BONUS_RUN_CHUNK = env.int("BONUS_RUN_CHUNK", default=5_000)
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="")
 CELERY_RESULT_BACKEND = env("CELERY_RESULT_BACKEND", default=CELERY_BROKER_URL or None)
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL

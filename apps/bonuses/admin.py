@@ -441,6 +441,10 @@ def _histogram(factors: list[Decimal]) -> list[dict]:
 
 @admin.register(Line)
 class LineAdmin(admin.ModelAdmin):
+    def get_queryset(self, request):
+        # Lines a calculation on workers is still writing (into a hidden run) are not shown.
+        return super().get_queryset(request).filter(run__shadow_of__isnull=True)
+
     list_display = ["employee", "run", "department", "eligible_days", "payout_factor",
                     "amount_shown", "adjustments_shown"]  # fmt: skip
     list_filter = ["run", "department", "capped"]

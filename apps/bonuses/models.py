@@ -224,6 +224,14 @@ class RunStatus(models.TextChoices):
     PAID = "paid", _("paid")
 
 
+class RunManager(models.Manager):
+    """Runs people see: a calculation in progress on workers writes into a hidden shadow run
+    (``shadow_of``), which only :attr:`Run.everything` lists."""
+
+    def get_queryset(self):
+        return super().get_queryset().filter(shadow_of__isnull=True)
+
+
 class Run(models.Model):
     plan = models.ForeignKey(
         Plan, verbose_name=_("plan"), on_delete=models.PROTECT, related_name="runs"
@@ -258,8 +266,19 @@ class Run(models.Model):
         help_text=_("The background calculation last started for this run (progress, result)."),
     )  # fmt: skip
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    # Set on the hidden run that a calculation split over workers writes its chunks into; its
+    # lines move to the real run in one step when every chunk is done (services.runs).
+    shadow_of = models.ForeignKey(
+        "self", null=True, blank=True, editable=False, on_delete=models.CASCADE,
+        related_name="+", verbose_name=_("calculation in progress of"),
+    )  # fmt: skip
+
+    everything = models.Manager()  # shadows included (services.runs)
+    objects = RunManager()
 
     class Meta:
+        default_manager_name = "objects"
+        base_manager_name = "everything"
         verbose_name = _("bonus run")
         verbose_name_plural = _("bonus runs")
         ordering = ["-period", "plan"]

@@ -8,7 +8,10 @@ Nothing here goes through pytest-django's test database: the worker is another p
 1. a load of the Olist orders and a KPI computation go through the broker; the on-time result
    equals an independent count of the file;
 2. a worker is SIGKILLed in the middle of a large load: nothing of that file is written; a new
-   worker runs the same load again: every row exactly once; a third run changes nothing.
+   worker runs the same load again: every row exactly once; a third run changes nothing;
+3. a bonus run split into chunk tasks over two workers gets exactly the lines of the same run
+   calculated in-process; killing the workers mid-run leaves the run not calculated, and
+   calculating again on a new worker completes it with no duplicate line.
 """
 
 from __future__ import annotations
@@ -142,13 +145,14 @@ def database_url():
 class Workers:
     """Starts worker processes and runs Django snippets against the shared database."""
 
-    def __init__(self, database_url: str, broker_url: str, folder: Path) -> None:
+    def __init__(self, database_url: str, broker_url: str, folder: Path, **env: str) -> None:
         self.env = {
             **os.environ,
             "DATABASE_URL": database_url,
             "CELERY_BROKER_URL": broker_url,
             "CELERY_RESULT_BACKEND": broker_url,
             "DJANGO_SETTINGS_MODULE": "cxoffice.settings",
+            **env,
         }
         self.folder = folder
         self.processes: list[subprocess.Popen] = []
@@ -314,5 +318,101 @@ def test_load_and_compute_on_real_workers_and_a_killed_load(redis_url, database_
         )
         assert (again["created"], again["updated"], again["skipped"]) == (0, 0, BIG_ROWS)
         assert workers.django(count_sql) == [BIG_ROWS, 0, "done"]
+    finally:
+        workers.stop_all()
+
+
+BONUS_EMPLOYEES = 3_000
+BONUS_CHUNK = 100
+
+SETUP_RUN = """
+from apps.bonuses.management.commands.bench_bonus import bonus_plan, build_dataset, enroll
+from apps.bonuses.services import run_create
+data = build_dataset(employees={employees}, departments=4)
+plan = bonus_plan("WORKERS", data.kpis)
+enroll(plan, data.employees, data.quarter)
+run = run_create(plan=plan, period=data.quarter.key)
+result = [run.pk, data.user.pk]
+"""
+LINES = """
+from apps.bonuses.models import Line, Run
+run = Run.everything.get(pk={run})
+lines = sorted(
+    [l.employee_id, str(l.amount), l.flags, l.components, l.explanation]
+    for l in Line.objects.filter(run=run)
+)
+shadows = Run.everything.filter(shadow_of=run).count()
+result = [run.status, run.line_count, str(run.total_amount), run.fingerprint, shadows, lines]
+"""
+SECOND_RUN = """
+from apps.bonuses.management.commands.bench_bonus import KPIS, bonus_plan, enroll
+from apps.bonuses.models import Run
+from apps.bonuses.services import run_create
+from apps.departments.models import Employee
+from apps.kpis.models import KPI
+from apps.kpis.periods import Period
+first = Run.objects.get(pk={run})
+plan = bonus_plan("WORKERS-2", [KPI.objects.get(code=spec[0]) for spec in KPIS])
+people = list(Employee.objects.filter(employee_number__startswith="B").order_by("pk"))
+enroll(plan, people, Period.parse(first.period))
+result = run_create(plan=plan, period=first.period).pk
+"""
+IN_PROCESS = """
+from django.contrib.auth import get_user_model
+from apps.bonuses.models import Run
+from apps.bonuses.services import run_calculate, run_create
+real = Run.objects.get(pk={run})
+twin = run_create(plan=real.plan, period=real.period, is_simulation=True)
+run_calculate(run=twin, user=get_user_model().objects.get(pk={user}))
+result = twin.pk
+"""
+
+
+def test_a_bonus_run_split_over_two_workers_and_a_killed_one(redis_url, database_url, tmp_path):
+    workers = Workers(database_url, redis_url, tmp_path, BONUS_RUN_CHUNK=str(BONUS_CHUNK))
+    try:
+        run, user = workers.django(SETUP_RUN.format(employees=BONUS_EMPLOYEES))
+        twin = workers.django(IN_PROCESS.format(run=run, user=user))  # no broker: one process
+        expected = workers.django(LINES.format(run=twin))
+        assert expected[:2] == ["calculated", BONUS_EMPLOYEES]
+
+        # 1. two workers share the chunks; the lines are exactly the in-process run's
+        workers.start("one")
+        workers.start("two")
+        workers.app.send_task("apps.bonuses.tasks.calculate_run", args=[run, user])
+        _wait(lambda: workers.django(LINES.format(run=run))[0] == "calculated", 300, "the run")
+        split = workers.django(LINES.format(run=run))
+        assert split[1:4] == expected[1:4]  # lines, total and fingerprint
+        assert split[4] == 0  # no shadow left
+        assert split[5] == expected[5]  # every line, amount, flag, component, sentence
+        logs = [(tmp_path / f"{name}.log").read_text() for name in ("one", "two")]
+        assert all("calculate_run_chunk" in log for log in logs), "both workers took chunks"
+
+        # 2. the workers killed mid-run: the run is left as it was (here: draft again)
+        second = workers.django(SECOND_RUN.format(run=run))
+        workers.app.send_task("apps.bonuses.tasks.calculate_run", args=[second, user])
+
+        def started() -> bool:
+            counts = workers.django(
+                "from apps.bonuses.models import Line, Run\n"
+                f"shadow = Run.everything.filter(shadow_of_id={second}).first()\n"
+                "result = Line.objects.filter(run=shadow).count() if shadow else 0"
+            )
+            return 0 < counts < BONUS_EMPLOYEES
+
+        _wait(started, 120, "the first chunks of the second run", interval=0.05)
+        workers.stop_all()
+        killed = workers.django(LINES.format(run=second))
+        assert killed[:2] == ["draft", 0]  # not calculated, no line of its own
+
+        # 3. calculating again on a new worker completes it: every line once
+        workers.start("three")
+        workers.app.send_task("apps.bonuses.tasks.calculate_run", args=[second, user])
+        _wait(lambda: workers.django(LINES.format(run=second))[0] == "calculated", 300, "retry")
+        retried = workers.django(LINES.format(run=second))
+        assert retried[1] == BONUS_EMPLOYEES
+        assert retried[4] == 0
+        assert len({line[0] for line in retried[5]}) == BONUS_EMPLOYEES  # no duplicate
+        assert [line[:2] for line in retried[5]] == [line[:2] for line in expected[5]]
     finally:
         workers.stop_all()

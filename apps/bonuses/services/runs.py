@@ -444,6 +444,73 @@ def run_calculate(*, run: Run, user, progress: Progress | None = None) -> Run:
     return run_mark_calculated(run=run, user=user, outcomes=outcomes)
 
 
+# --- a calculation split over workers (Celery chunks) ---------------------------------------
+@transaction.atomic
+def run_calculation_start(*, run: Run) -> tuple[Run, list[tuple[int, int] | None]]:
+    """Begin a calculation that workers share: a fresh hidden shadow run to write the chunks
+    into (an earlier unfinished one, and its lines, removed: a retry starts clean) and the
+    employee ranges, one per chunk task. The run itself is untouched until
+    :func:`run_calculation_finish`."""
+    run = Run.objects.select_for_update().select_related("plan").get(pk=run.pk)
+    check_run_open(run)
+    period = _period(run.plan, run.period)
+    Run.everything.filter(shadow_of=run).delete()
+    shadow = Run.everything.create(
+        plan=run.plan, period=run.period, is_simulation=True, shadow_of=run
+    )
+    chunks = run_chunks(run.plan, period, chunk_size())
+    return shadow, [(first, last) for first, last, _count in chunks] or [None]
+
+
+def _outcome_data(outcome: ChunkOutcome) -> dict:
+    return {"lines": outcome.lines, "total": str(outcome.total), "issues": outcome.issues,
+            "fingerprint": outcome.fingerprint}  # fmt: skip
+
+
+@transaction.atomic
+def run_calculation_chunk(
+    *, run_id: int, shadow_id: int, employees: tuple[int, int] | None
+) -> dict | None:
+    """One chunk task: its employees' lines written into the shadow run, all or nothing (a
+    chunk done again replaces its own lines: no duplicates). None when the calculation was
+    superseded by a newer one (its shadow is gone)."""
+    shadow = Run.everything.select_for_update().filter(pk=shadow_id, shadow_of_id=run_id).first()
+    if shadow is None:
+        return None
+    run = Run.objects.select_related("plan").get(pk=run_id)
+    lines = Line.objects.filter(run=shadow)
+    if employees is not None:
+        lines = lines.filter(employee_id__gte=employees[0], employee_id__lte=employees[1])
+    lines.delete()
+    with gc_paused():
+        outcome = calculate_chunk(run, _period(run.plan, run.period), employees, write_to=shadow)
+    return _outcome_data(outcome)
+
+
+@transaction.atomic
+def run_calculation_finish(*, run_id: int, shadow_id: int, user, outcomes: list[dict]) -> Run:
+    """The final step once every chunk is done: the shadow's lines replace the run's in one
+    statement, and the run gets its totals, blocking issues and fingerprint (the chunks' in
+    order) and is calculated. Refused (409) when a newer calculation superseded this one."""
+    run = Run.objects.select_for_update().select_related("plan").get(pk=run_id)
+    shadow = Run.everything.filter(pk=shadow_id, shadow_of=run).first()
+    if shadow is None or any(outcome is None for outcome in outcomes):
+        raise ConflictError(
+            _("A newer calculation of this run started; this one is dropped."),
+            field="status",
+            code="superseded",
+        )
+    check_run_open(run)
+    Line.objects.filter(run=run).delete()
+    Line.objects.filter(run=shadow).update(run=run)
+    shadow.delete()
+    chunks = [
+        ChunkOutcome(o["lines"], Decimal(o["total"]), o["issues"], o["fingerprint"])
+        for o in outcomes
+    ]
+    return run_mark_calculated(run=run, user=user, outcomes=chunks)
+
+
 def run_fingerprint(run: Run) -> str:
     """The fingerprint of the run's inputs as they are now, chunk by chunk (flat memory)."""
     period = Period.parse(run.period)
