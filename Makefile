@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 DEMO_ADDR ?= 127.0.0.1:8000
 
-.PHONY: demo test messages lint format clean
+.PHONY: demo test serve messages lint format clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +32,14 @@ test: $(VENV)/.installed-dev
 	scripts/system_deps.sh gettext postgresql chromium redis
 	$(MAKE) messages
 	scripts/test.sh
+
+# The production process model (Procfile: gunicorn, celery worker, celery beat) on this machine,
+# against DATABASE_URL and CELERY_BROKER_URL (a PostgreSQL database and a Redis broker).
+serve: $(VENV)/.installed-dev messages
+	@test -n "$$DATABASE_URL" -a -n "$$CELERY_BROKER_URL" || { echo "make serve: set DATABASE_URL (postgres://…) and CELERY_BROKER_URL (redis://…); see README"; exit 2; }
+	$(BIN)/python manage.py migrate --noinput -v 0
+	$(BIN)/python manage.py collectstatic --noinput -v 0
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start -f Procfile
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .

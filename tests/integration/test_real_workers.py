@@ -33,7 +33,6 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 PYTHON = sys.executable
-CELERY = str(Path(PYTHON).with_name("celery"))
 OLIST_ORDERS = Path("/work/shared/data/olist/olist_orders_dataset.csv")
 BIG_ROWS = 120_000
 
@@ -142,6 +141,14 @@ def database_url():
         shutil.rmtree(folder, ignore_errors=True)
 
 
+def procfile_command(process: str) -> str:
+    """The command of one process type of the Procfile (the production process model)."""
+    for line in (ROOT / "Procfile").read_text(encoding="utf-8").splitlines():
+        if line.startswith(f"{process}:"):
+            return line.split(":", 1)[1].strip()
+    raise AssertionError(f"the Procfile has no {process} process")
+
+
 class Workers:
     """Starts worker processes and runs Django snippets against the shared database."""
 
@@ -161,23 +168,16 @@ class Workers:
         self.app = Celery("cxoffice-test-client", broker=broker_url, backend=broker_url)
 
     def start(self, name: str) -> subprocess.Popen:
+        """A worker as production runs it: the Procfile's ``worker`` command (through a shell,
+        as honcho runs it), one process, named ``name``."""
         log = (self.folder / f"{name}.log").open("wb")
+        args = f"--pool=solo -n {name}@%h --without-gossip --without-mingle --without-heartbeat"
+        env = {**self.env, "CELERY_WORKER_ARGS": args,
+               "PATH": f"{Path(PYTHON).parent}:{os.environ.get('PATH', '')}"}  # fmt: skip
         process = subprocess.Popen(
-            [
-                CELERY,
-                "-A",
-                "cxoffice",
-                "worker",
-                "--pool=solo",
-                "--loglevel=INFO",
-                "-n",
-                f"{name}@%h",
-                "--without-gossip",
-                "--without-mingle",
-                "--without-heartbeat",
-            ],
+            ["/bin/sh", "-c", "exec " + procfile_command("worker")],
             cwd=ROOT,
-            env=self.env,
+            env=env,
             stdout=log,
             stderr=subprocess.STDOUT,
         )
