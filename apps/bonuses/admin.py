@@ -27,7 +27,7 @@ from cxoffice.errors import ApplicationError
 from cxoffice.numbers import plain
 
 from . import exports, money, services
-from .calculations import render
+from .messages import render
 from .models import Adjustment, Component, Enrollment, Gate, Line, Plan, Run, RunStatus
 from .self_service import drillable, evidence_page
 from .tasks import calculate_run

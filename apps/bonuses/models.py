@@ -15,7 +15,7 @@ from apps.departments.models import Department, Employee, code_validator
 from apps.kpis.models import KPI
 from cxoffice.numbers import plain
 
-from .calculations import render
+from .messages import render
 from .money import MONEY_FIELD
 
 PERCENT = {"max_digits": 9, "decimal_places": 4}

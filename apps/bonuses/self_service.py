@@ -14,8 +14,8 @@ from apps.records.evidence import ROLES, record_rows
 from cxoffice.errors import ApplicationError
 
 from . import money, selectors
-from .calculations import basis_label
-from .calculations import render as render_messages
+from .messages import render as render_messages
+from .statements import basis_label
 
 PAGE_SIZE = 50
 

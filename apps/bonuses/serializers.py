@@ -13,7 +13,7 @@ from apps.records.models import Stage
 from cxoffice.api.fields import CodeRelatedField, PlainDecimalField
 from cxoffice.numbers import plain
 
-from .calculations import render
+from .messages import render
 from .models import Adjustment, Component, Enrollment, Gate, Line, Plan, Run
 
 HUNDRED = Decimal(100)

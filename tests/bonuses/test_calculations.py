@@ -14,7 +14,6 @@ from apps.bonuses.calculations import (
     GateInput,
     LineInput,
     Segment,
-    calculate_line,
     department_segments,
     eligible_days,
     eligible_window,
@@ -22,6 +21,27 @@ from apps.bonuses.calculations import (
     proration,
     round_money,
 )
+from apps.bonuses.calculations import calculate_line as compute_line
+from apps.bonuses.messages import render
+from apps.bonuses.statements import statement
+
+
+class Explained:
+    """A line's result with what a reader sees of it: the statement (statements.py) and the
+    blocking issues, rendered in the active language."""
+
+    def __init__(self, line: LineInput) -> None:
+        self.result = compute_line(line)
+        self.explanation = statement(line, self.result)
+        self.blocking_issues = render(self.result.issues)
+
+    def __getattr__(self, name: str):
+        return getattr(self.result, name)
+
+
+def calculate_line(line: LineInput) -> Explained:
+    return Explained(line)
+
 
 UP = Band(D(80), D(85), D(90))
 DOWN = Band(D(8), D(5), D(3))

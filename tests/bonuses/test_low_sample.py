@@ -10,7 +10,7 @@ import pytest
 from django.test import override_settings
 
 from apps.bonuses import services
-from apps.bonuses.calculations import render
+from apps.bonuses.messages import render
 from apps.bonuses.models import Line
 from apps.departments import roles
 from apps.kpis.models import KPIResult

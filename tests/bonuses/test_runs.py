@@ -12,7 +12,7 @@ from django.db import connection
 from django.utils import translation
 
 from apps.bonuses import services
-from apps.bonuses.calculations import render
+from apps.bonuses.messages import render
 from apps.bonuses.models import Line, Run
 from apps.bonuses.tasks import calculate_run
 from apps.departments import roles

@@ -27,7 +27,8 @@ from cxoffice.errors import ApplicationError, ConflictError, PermissionDeniedErr
 from cxoffice.numbers import plain
 
 from .. import calculations as calc
-from .. import money
+from .. import money, statements
+from ..messages import message
 from ..models import Adjustment, Component, Line, LowSample, Plan, PlanStatus, Run, RunStatus
 from ..selectors import RunInputs, combined_fingerprint, run_chunks, run_inputs
 
@@ -313,7 +314,7 @@ def _line_row(
         "capped": result.capped,
         "adjustments_total": result.adjustments_total,
         "amount": result.amount,
-        "explanation": list(result.messages),
+        "explanation": list(statements.explain(line, result)),
         "flags": list(result.flags),
         "components": rows,
     }
@@ -385,7 +386,7 @@ def calculate_chunk(
         result = calc.calculate_line(line)
         employee = inputs.employees[employee_id]
         issues.extend(
-            calc.message(
+            message(
                 gettext_noop("%(employee)s %(name)s: %(issue)s"),
                 employee=employee.employee_number,
                 name=employee.full_name,
