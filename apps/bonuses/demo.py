@@ -1,5 +1,8 @@
-"""Demo bonuses: a quarterly CX plan, everyone enrolled, last quarter's run calculated by HR
-(waiting for the HR approver). Idempotent: the plan and enrollments are created once."""
+"""Demo bonuses: a quarterly CX plan with everyone enrolled, and two front-line plans whose
+components measure each person (SPEC §5) — riders on their own on-time and first-attempt rates,
+customer-service agents on their own FCR and CSAT — beside their department's and the company's
+numbers, so factors differ from person to person; last quarter's runs calculated by HR (waiting
+for the HR approver). Idempotent: plans and enrollments are created once."""
 
 from __future__ import annotations
 
@@ -38,11 +41,70 @@ def load(*, seed: int = 2026) -> dict[str, int]:
                 employee=employee, plan=plan, target_amount=Decimal(1500 + employee.pk % 7 * 250),
                 start_date=employee.hire_date,
             )  # fmt: skip
+    plans = [plan, *_front_line_plans()]
     quarter = Period.for_date(timezone.localdate(), PeriodType.QUARTER).previous()
-    run = Run.objects.filter(plan=plan, period=quarter.key, is_simulation=False).first()
-    if run is None:
-        hr = get_user_model().objects.filter(username="hr").first()
-        run = services.run_create(plan=plan, period=quarter.key)
-        if hr is not None:
-            run = services.run_calculate(run=run, user=hr)
-    return {"plans": 1, "enrollments": plan.enrollments.count(), "run_lines": run.line_count}
+    hr = get_user_model().objects.filter(username="hr").first()
+    lines = 0
+    for each in plans:
+        run = Run.objects.filter(plan=each, period=quarter.key, is_simulation=False).first()
+        if run is None:
+            run = services.run_create(plan=each, period=quarter.key)
+            if hr is not None:
+                run = services.run_calculate(run=run, user=hr)
+        lines += run.line_count
+    return {
+        "plans": len(plans),
+        "enrollments": sum(p.enrollments.count() for p in plans),
+        "run_lines": lines,
+    }
+
+
+# code, name, departments enrolled, components (KPI, weight, scope, threshold, target, stretch)
+FRONT_LINE = [
+    ("RIDERS-Q", "Quarterly rider bonus", ("DIST-N", "DIST-S"), [
+        ("delivery.on_time_rate", 50, "employee", 85, 92, 97),
+        ("delivery.first_attempt_success_rate", 20, "employee", 88, 93, 97),
+        ("delivery.on_time_rate", 15, "department", 85, 92, 97),
+        ("service.csat", 15, "company", 75, 82, 90),
+    ]),
+    ("AGENTS-Q", "Quarterly service agent bonus", ("CS",), [
+        ("service.fcr_rate", 40, "employee", 65, 75, 85),
+        ("service.csat", 30, "employee", 75, 82, 90),
+        ("service.csat", 30, "department", 75, 82, 90),
+    ]),
+]  # fmt: skip
+
+
+def _front_line_plans() -> list[Plan]:
+    """The riders' and agents' plans: a person's own numbers count (their department's when
+    their own rests on fewer records than the minimum sample)."""
+    made = []
+    for code, name, departments, components in FRONT_LINE:
+        plan = Plan.objects.filter(code=code).first()
+        if plan is None:
+            kpis = {k.code: k for k in KPI.objects.filter(code__in={c[0] for c in components})}
+            if len(kpis) < len({c[0] for c in components}):
+                continue
+            plan = services.plan_create(
+                code=code, name=name, period_type="quarter", currency="EUR", status="active",
+                missing_data_policy="zero",
+                components=[
+                    {"kpi": kpis[kpi], "weight": Decimal(weight), "scope": scope,
+                     "low_sample": "department" if scope == "employee" else "own",
+                     "threshold": Decimal(low), "target": Decimal(mid), "stretch": Decimal(high)}
+                    for kpi, weight, scope, low, mid, high in components
+                ],
+            )  # fmt: skip
+            people = Employee.objects.filter(
+                leave_date__isnull=True,
+                assignments__department__code__in=departments,
+                assignments__end_date__isnull=True,
+            ).distinct()
+            for employee in people.order_by("pk"):
+                amount = Decimal(600 + employee.pk % 5 * 100)
+                services.enrollment_create(
+                    employee=employee, plan=plan, target_amount=amount,
+                    start_date=employee.hire_date,
+                )  # fmt: skip
+        made.append(plan)
+    return made

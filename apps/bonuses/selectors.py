@@ -25,8 +25,7 @@ from apps.kpis.models import KPI, Scope, min_sample
 from apps.kpis.periods import Period
 from apps.kpis.selectors import Holder, KPIValue, ResultBook, kpi_value_for, result_book
 from apps.records import evidence as records_evidence
-from apps.targets.models import Target
-from apps.targets.selectors import TargetBook
+from apps.targets.selectors import TargetBook, target_book
 from cxoffice.errors import ApplicationError
 from cxoffice.numbers import plain
 
@@ -141,13 +140,13 @@ def run_inputs(plan: Plan, period: Period, employees: tuple[int, int] | None = N
         holders += [Holder(Scope.EMPLOYEE, employee_id) for employee_id in employees]
     values = result_book(kpis=kpis.values(), holders=holders, periods=[period])
     parents = {d.pk: d.parent_id for d in departments.values()}
-    target_rows = list(Target.objects.filter(kpi__in=list(kpis)).order_by("pk"))
     last_department = {
         employee_id: departments[rows[-1][0]].pk for employee_id, rows in assignments.items()
     }
-    targets = TargetBook(
-        target_rows, department_parents=parents, employee_departments=last_department
+    targets = target_book(
+        kpis=kpis.values(), department_parents=parents, employee_departments=last_department
     )
+    target_rows = targets.rows
     fingerprint = _fingerprint(
         plan, components, gates, enrollment_rows, assignments, values, target_rows
     )

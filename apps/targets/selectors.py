@@ -51,11 +51,17 @@ class TargetBook:
         department_parents: dict[int, int | None],
         employee_departments: dict[int, int | None] | None = None,
     ) -> None:
+        self.rows = list(targets)
         self._by_kpi: dict[int, list[Target]] = {}
-        for target in targets:
+        # Employees with a target of their own, per KPI: everyone else gets their department's.
+        self._own: dict[int, set[int]] = {}
+        for target in self.rows:
             self._by_kpi.setdefault(target.kpi_id, []).append(target)
+            if target.scope == Scope.EMPLOYEE:
+                self._own.setdefault(target.kpi_id, set()).add(target.employee_id)
         self._parents = department_parents
         self._employee_departments = employee_departments or {}
+        self._memo: dict[tuple, Target | None] = {}
 
     def chain(self, holder: Holder) -> list[tuple[str, int | None]]:
         """The holders whose targets count, most specific first."""
@@ -100,6 +106,17 @@ class TargetBook:
         candidates = self._by_kpi.get(kpi.pk, [])
         if not candidates:
             return None
+        if holder.scope == Scope.EMPLOYEE and holder.id not in self._own.get(kpi.pk, ()):
+            # No target of their own: their department's (or the company's) — the same for
+            # everyone of a department, so looked up once (a run asks for each employee).
+            department = self._employee_departments.get(holder.id)
+            holder = Holder(Scope.DEPARTMENT, department) if department else Holder.company()
+        key = (kpi.pk, holder, period)
+        if key not in self._memo:
+            self._memo[key] = self._find(kpi, holder, period, candidates)
+        return self._memo[key]
+
+    def _find(self, kpi: KPI, holder: Holder, period: Period, candidates) -> Target | None:
         for scope, holder_id in self.chain(holder):
             best: tuple | None = None
             for target in candidates:
@@ -116,10 +133,20 @@ class TargetBook:
         return None
 
 
-def target_book(*, kpis: Iterable[KPI], department_parents: dict | None = None) -> TargetBook:
-    """Every target of ``kpis`` in one query (a company has few targets per KPI)."""
+def target_book(
+    *,
+    kpis: Iterable[KPI],
+    department_parents: dict | None = None,
+    employee_departments: dict[int, int | None] | None = None,
+) -> TargetBook:
+    """Every target of ``kpis`` in one query, in a stable order (``book.rows``: a company has
+    few targets per KPI); ``employee_departments`` places employees for their department's."""
     parents = department_parent_map() if department_parents is None else department_parents
-    return TargetBook(Target.objects.filter(kpi__in=list(kpis)), department_parents=parents)
+    return TargetBook(
+        Target.objects.filter(kpi__in=list(kpis)).order_by("pk"),
+        department_parents=parents,
+        employee_departments=employee_departments,
+    )
 
 
 # --- scorecards ----------------------------------------------------------------------------------

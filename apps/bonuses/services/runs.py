@@ -147,6 +147,18 @@ def line_inputs(
         actual, band, basis = measured[key]
         return calc.Segment(days=days, actual=actual, band=band, basis=basis, department=code)
 
+    bands: dict[tuple, calc.Band | None] = {}  # (component, target): one object each
+
+    def band_of(component, holder: Holder) -> calc.Band | None:
+        if component.target is not None:
+            key = (component.pk, None)
+        else:
+            target = inputs.targets.target_for(component.kpi, holder, period)
+            key = (component.pk, target.pk if target else 0)
+        if key not in bands:
+            bands[key] = _band(component, inputs.targets, holder, period)
+        return bands[key]
+
     def own_segments(component, employee_id: int, eligible: int, by_department) -> tuple:
         """An employee-scope component's segments: the person's own value, unless it rests on
         fewer records than the minimum sample and the component says otherwise (SPEC §5): then
@@ -154,7 +166,7 @@ def line_inputs(
         or nothing (the plan's missing-data policy applies)."""
         holder = Holder(Scope.EMPLOYEE, employee_id)
         value = inputs.values.value(component.kpi, holder, period)
-        band = _band(component, inputs.targets, holder, period)
+        band = band_of(component, holder)
         if not value.low_sample:
             return (calc.Segment(eligible, value.value, band, value.basis),)
         if component.low_sample == LowSample.DEPARTMENT:
@@ -249,6 +261,21 @@ def line_inputs(
     return lines
 
 
+def _band_row(band: calc.Band | None, fixed: dict) -> dict:
+    """A band's levels as stored (a run's bands are few shared objects: each written once)."""
+    cached = fixed.get(("band", id(band)))
+    if cached is None:
+        cached = fixed[("band", id(band))] = (
+            band,
+            {
+                "threshold": plain(band.threshold) if band and band.threshold is not None else None,
+                "target": plain(band.target) if band else None,
+                "stretch": plain(band.stretch) if band and band.stretch is not None else None,
+            },
+        )
+    return cached[1]
+
+
 def _line_row(
     run: Run,
     employee_id: int,
@@ -267,7 +294,6 @@ def _line_row(
             # Keyed by identity, the segment kept alive in the value so that its id stays its own.
             cached = fixed.get(id(segment))
             if cached is None:
-                band = segment.band
                 cached = fixed[id(segment)] = (
                     segment,
                     {
@@ -277,13 +303,7 @@ def _line_row(
                         "days": segment.days,
                         "actual": plain(segment.actual) if segment.actual is not None else None,
                         "basis": segment.basis,
-                        "threshold": plain(band.threshold)
-                        if band and band.threshold is not None
-                        else None,
-                        "target": plain(band.target) if band else None,
-                        "stretch": plain(band.stretch)
-                        if band and band.stretch is not None
-                        else None,
+                        **_band_row(segment.band, fixed),
                         "payout_percent": plain(segment.payout * HUNDRED)
                         if segment.payout is not None
                         else None,
