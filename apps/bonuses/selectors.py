@@ -29,6 +29,7 @@ from apps.targets.selectors import TargetBook, target_book
 from cxoffice.errors import ApplicationError
 from cxoffice.numbers import plain
 
+from . import calculations as calc
 from .models import Component, Enrollment, Gate, Line, LowSample, Plan, Run, RunStatus
 
 
@@ -163,6 +164,121 @@ def run_inputs(plan: Plan, period: Period, employees: tuple[int, int] | None = N
         targets=targets,
         fingerprint=fingerprint,
     )
+
+
+class Measures:
+    """Which actual and band count for a component or a gate of one employee's line (SPEC §10
+    step 2; §5 for a person's low sample), decided where the inputs are loaded — the run
+    service only puts the pure inputs together. Shared answers (a department's actual and
+    band, the company's gate) are built once and reused: they are immutable."""
+
+    HUNDRED = Decimal(100)
+
+    def __init__(self, inputs: RunInputs) -> None:
+        self.inputs = inputs
+        self.period = inputs.period
+        self.company = Holder.company()
+        self.departments = {
+            code: Holder(Scope.DEPARTMENT, department.pk)
+            for code, department in inputs.departments.items()
+        }
+        self._measured: dict[tuple, tuple] = {}  # (component, holder) → (actual, band, basis)
+        self._bands: dict[tuple, calc.Band | None] = {}  # (component, target) → one object
+        self._gates: dict[tuple, calc.GateInput] = {}  # (gate, holder) → its input
+
+    def band(self, component: Component, holder: Holder) -> calc.Band | None:
+        """The component's own levels if it overrides them, else the holder's target's."""
+        if component.target is not None:
+            key = (component.pk, None)
+            if key not in self._bands:
+                self._bands[key] = calc.Band(
+                    component.threshold, component.target, component.stretch
+                )
+            return self._bands[key]
+        target = self.inputs.targets.target_for(component.kpi, holder, self.period)
+        key = (component.pk, target.pk if target else 0)
+        if key not in self._bands:
+            self._bands[key] = (
+                calc.Band(target.threshold, target.target, target.stretch) if target else None
+            )
+        return self._bands[key]
+
+    def _segment(self, component, holder: Holder | None, days: int, code: str | None):
+        key = (component.pk, holder)
+        if key not in self._measured:
+            value = self.inputs.values.value(component.kpi, holder, self.period) if holder else None
+            self._measured[key] = (
+                value.value if value else None,
+                self.band(component, holder) if holder else None,
+                value.basis if value else "none",
+            )
+        actual, band, basis = self._measured[key]
+        return calc.Segment(days=days, actual=actual, band=band, basis=basis, department=code)
+
+    def segments(
+        self, component: Component, employee_id: int, eligible: int, by_department: tuple
+    ) -> tuple[calc.Segment, ...]:
+        """The component's segments for the employee: the company's value for every eligible
+        day; their departments' values, day-weighted (``by_department``: (code, days) …); or
+        their own (see :meth:`own`)."""
+        if component.scope == Scope.EMPLOYEE:
+            return self.own(component, employee_id, eligible, by_department)
+        if component.scope == Scope.DEPARTMENT:
+            return tuple(
+                self._segment(component, self.departments[code] if code else None, days, code)
+                for code, days in by_department
+            )
+        return (self._segment(component, self.company, eligible, None),)
+
+    def own(
+        self, component: Component, employee_id: int, eligible: int, by_department: tuple
+    ) -> tuple[calc.Segment, ...]:
+        """The person's own value, unless it rests on fewer records than the minimum sample and
+        the component says otherwise (SPEC §5): then their department's value for each
+        department's days (against the person's own band), or nothing (the plan's missing-data
+        policy applies)."""
+        holder = Holder(Scope.EMPLOYEE, employee_id)
+        value = self.inputs.values.value(component.kpi, holder, self.period)
+        band = self.band(component, holder)
+        if not value.low_sample:
+            return (calc.Segment(eligible, value.value, band, value.basis),)
+        if component.low_sample == LowSample.DEPARTMENT:
+            values = self.inputs.values
+            return tuple(
+                calc.Segment(
+                    days,
+                    values.value(component.kpi, self.departments[code], self.period).value
+                    if code
+                    else None,
+                    band,
+                    calc.LOW_SAMPLE_DEPARTMENT,
+                    department=code,
+                )
+                for code, days in by_department
+            )
+        if component.low_sample == LowSample.MISSING:
+            return (calc.Segment(eligible, None, band, calc.LOW_SAMPLE_MISSING),)
+        return (calc.Segment(eligible, value.value, band, calc.LOW_SAMPLE_OWN),)
+
+    def gate(self, gate: Gate, employee_id: int, last_department: str | None) -> calc.GateInput:
+        """A gate measured for the company, the department the employee was in last, or the
+        employee."""
+        if gate.scope == Scope.DEPARTMENT and last_department:
+            holder = self.departments[last_department]
+        elif gate.scope == Scope.EMPLOYEE:
+            holder = Holder(Scope.EMPLOYEE, employee_id)
+        else:
+            holder = self.company
+        key = (gate.pk, holder)
+        if key not in self._gates:
+            self._gates[key] = calc.GateInput(
+                kpi_code=gate.kpi.code,
+                minimum=gate.minimum,
+                higher_is_better=gate.kpi.higher_is_better,
+                actual=self.inputs.values.value(gate.kpi, holder, self.period).value,
+                multiplier_when_missed=gate.multiplier / self.HUNDRED,
+            )
+        return self._gates[key]
 
 
 def _fingerprint(plan, components, gates, enrollments, assignments, values, targets) -> str:

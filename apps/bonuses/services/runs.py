@@ -21,7 +21,6 @@ from django.utils.translation import gettext_noop
 
 from apps.kpis.models import Scope
 from apps.kpis.periods import Period, PeriodError
-from apps.kpis.selectors import Holder
 from cxoffice.batch import gc_paused
 from cxoffice.errors import ApplicationError, ConflictError, PermissionDeniedError
 from cxoffice.numbers import plain
@@ -29,8 +28,8 @@ from cxoffice.numbers import plain
 from .. import calculations as calc
 from .. import money, statements
 from ..messages import message
-from ..models import Adjustment, Component, Line, LowSample, Plan, PlanStatus, Run, RunStatus
-from ..selectors import RunInputs, combined_fingerprint, run_chunks, run_inputs
+from ..models import Adjustment, Line, Plan, PlanStatus, Run, RunStatus
+from ..selectors import Measures, RunInputs, combined_fingerprint, run_chunks, run_inputs
 
 HUNDRED = Decimal(100)
 TWELVE_PLACES = Decimal("1e-12")
@@ -91,34 +90,23 @@ def run_create(*, plan: Plan, period: str, is_simulation: bool = False) -> Run:
         raise duplicate from error
 
 
-def _band(component: Component, targets, holder: Holder, period: Period) -> calc.Band | None:
-    if component.target is not None:
-        return calc.Band(component.threshold, component.target, component.stretch)
-    target = targets.target_for(component.kpi, holder, period)
-    return calc.Band(target.threshold, target.target, target.stretch) if target else None
-
-
 def line_inputs(
     inputs: RunInputs, adjustments: dict[int, list[Decimal]]
 ) -> dict[int, tuple[calc.LineInput, str | None]]:
     """The pure inputs of every employee's line, with the code of the department they were in
-    last during the period (employees without eligible days get no line).
+    last during the period (employees without eligible days get no line). Which actual and
+    band count for each component and gate is the selector's decision (:class:`Measures`);
+    here the days, the targets and the plan's settings are put together.
 
-    Employees of one department share its actuals and bands, and everyone shares the company's:
-    those inputs are built once per (component or gate, holder, days) and reused — they are
-    immutable — so the work per employee is their own days, targets and employee-scope values.
+    Employees of one department share its component inputs, and everyone shares the
+    company's: those are built once per (component, days) and reused — they are immutable — so
+    the work per employee is their own days and employee-scope values.
     """
     period, plan = inputs.period, inputs.plan
     exponent = money.exponent(plan.currency)
     cap = plan.cap_percent / HUNDRED
-    company = Holder.company()
-    department_holders = {
-        code: Holder(Scope.DEPARTMENT, department.pk)
-        for code, department in inputs.departments.items()
-    }
-    measured: dict[tuple, tuple] = {}  # (component, holder) → (actual, band, basis)
-    shared: dict[tuple, calc.ComponentInput] = {}  # (component, segments) → its input
-    gate_inputs: dict[tuple, calc.GateInput] = {}  # (gate, holder) → its input
+    measures = Measures(inputs)
+    shared: dict[tuple, calc.ComponentInput] = {}  # (component, days) → its input
     components = [
         (
             component,
@@ -134,58 +122,6 @@ def line_inputs(
         )
         for component in inputs.components
     ]
-
-    def segment(component, holder: Holder | None, days: int, code: str | None) -> calc.Segment:
-        key = (component.pk, holder)
-        if key not in measured:
-            value = inputs.values.value(component.kpi, holder, period) if holder else None
-            measured[key] = (
-                value.value if value else None,
-                _band(component, inputs.targets, holder, period) if holder else None,
-                value.basis if value else "none",
-            )
-        actual, band, basis = measured[key]
-        return calc.Segment(days=days, actual=actual, band=band, basis=basis, department=code)
-
-    bands: dict[tuple, calc.Band | None] = {}  # (component, target): one object each
-
-    def band_of(component, holder: Holder) -> calc.Band | None:
-        if component.target is not None:
-            key = (component.pk, None)
-        else:
-            target = inputs.targets.target_for(component.kpi, holder, period)
-            key = (component.pk, target.pk if target else 0)
-        if key not in bands:
-            bands[key] = _band(component, inputs.targets, holder, period)
-        return bands[key]
-
-    def own_segments(component, employee_id: int, eligible: int, by_department) -> tuple:
-        """An employee-scope component's segments: the person's own value, unless it rests on
-        fewer records than the minimum sample and the component says otherwise (SPEC §5): then
-        their department's value for each department's days (against the person's own band),
-        or nothing (the plan's missing-data policy applies)."""
-        holder = Holder(Scope.EMPLOYEE, employee_id)
-        value = inputs.values.value(component.kpi, holder, period)
-        band = band_of(component, holder)
-        if not value.low_sample:
-            return (calc.Segment(eligible, value.value, band, value.basis),)
-        if component.low_sample == LowSample.DEPARTMENT:
-            return tuple(
-                calc.Segment(
-                    days,
-                    inputs.values.value(component.kpi, department_holders[code], period).value
-                    if code
-                    else None,
-                    band,
-                    calc.LOW_SAMPLE_DEPARTMENT,
-                    department=code,
-                )
-                for code, days in by_department
-            )
-        if component.low_sample == LowSample.MISSING:
-            return (calc.Segment(eligible, None, band, calc.LOW_SAMPLE_MISSING),)
-        return (calc.Segment(eligible, value.value, band, calc.LOW_SAMPLE_OWN),)
-
     lines: dict[int, tuple[calc.LineInput, str | None]] = {}
     for employee_id, enrollments in inputs.enrollments.items():
         employee = inputs.employees[employee_id]
@@ -211,38 +147,15 @@ def line_inputs(
         line_components = []
         for component, fields in components:
             if component.scope == Scope.EMPLOYEE:
-                segments = own_segments(component, employee_id, eligible, by_department)
+                segments = measures.segments(component, employee_id, eligible, by_department)
                 line_components.append(calc.ComponentInput(segments=segments, **fields))
                 continue
             key = (component.pk, by_department if component.scope == Scope.DEPARTMENT else eligible)
             if key not in shared:
-                if component.scope == Scope.DEPARTMENT:
-                    segments = tuple(
-                        segment(component, department_holders[code] if code else None, days, code)
-                        for code, days in by_department
-                    )
-                else:
-                    segments = (segment(component, company, eligible, None),)
+                segments = measures.segments(component, employee_id, eligible, by_department)
                 shared[key] = calc.ComponentInput(segments=segments, **fields)
             line_components.append(shared[key])
-        gates = []
-        for gate in inputs.gates:
-            if gate.scope == Scope.DEPARTMENT and last_department:
-                holder = department_holders[last_department]
-            elif gate.scope == Scope.EMPLOYEE:
-                holder = Holder(Scope.EMPLOYEE, employee_id)
-            else:
-                holder = company
-            key = (gate.pk, holder)
-            if key not in gate_inputs:
-                gate_inputs[key] = calc.GateInput(
-                    kpi_code=gate.kpi.code,
-                    minimum=gate.minimum,
-                    higher_is_better=gate.kpi.higher_is_better,
-                    actual=inputs.values.value(gate.kpi, holder, period).value,
-                    multiplier_when_missed=gate.multiplier / HUNDRED,
-                )
-            gates.append(gate_inputs[key])
+        gates = tuple(measures.gate(gate, employee_id, last_department) for gate in inputs.gates)
         lines[employee_id] = (
             calc.LineInput(
                 # Several enrollments in one period: their targets weighted by their days.
@@ -250,7 +163,7 @@ def line_inputs(
                 eligible_days=eligible,
                 period_days=period.days,
                 components=tuple(line_components),
-                gates=tuple(gates),
+                gates=gates,
                 cap=cap,
                 missing_data_policy=plan.missing_data_policy,
                 adjustments=tuple(adjustments.get(employee_id, ())),
