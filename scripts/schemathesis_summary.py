@@ -27,10 +27,22 @@ BUSINESS_CODES = {
     "due_before_start", "scope_holder", "max_digits", "max_decimal_places", "max_whole_digits",
     "min_value", "max_value", "required",
 }  # fmt: skip
-# (operation, code) pairs for a rule only one operation has; none at present. "required" is a
-# business code: drf-spectacular marks every field a serializer requires as required, so a
-# schema-valid request refused as "required" misses a field that another one makes necessary.
-BUSINESS_RULES: set[tuple[str, str]] = set()
+# (operation, code) pairs for a rule only some operations have, each named in the operation's
+# own description. "required" is a business code: drf-spectacular marks every field a
+# serializer requires as required, so a schema-valid request refused as "required" misses a
+# field that another one makes necessary.
+ENROLLMENT = "/api/v1/bonus-enrollments/"
+PLAN = "/api/v1/bonus-plans/"
+BUSINESS_RULES: set[tuple[str, str]] = {
+    *{(f"{method} {path}", "overlap") for method, path in (
+        ("POST", ENROLLMENT), ("PUT", ENROLLMENT + "{id}/"), ("PATCH", ENROLLMENT + "{id}/"))},
+    *{(f"{method} {path}", "employee_scope_only") for method, path in (
+        ("POST", PLAN), ("PUT", PLAN + "{id}/"), ("PATCH", PLAN + "{id}/"))},
+    *{(f"GET {path}", code)
+      for path in ("/api/v1/bonus-runs/{id}/lines/{line_id}/evidence/",
+                   "/api/v1/me/bonus-statements/{id}/evidence/")
+      for code in ("not_on_line", "no_records")},
+}  # fmt: skip
 
 
 def _business_rule(label: str, interaction: dict) -> bool:

@@ -49,7 +49,9 @@ class FileFormatParam(DefaultContentNegotiation):
 
 class PlanViewSet(viewsets.ModelViewSet):
     """Bonus plans with their components and gates (HR only). Components and gates given in a
-    write replace the plan's lists whole; a plan used by an approved run is read-only (409)."""
+    write replace the plan's lists whole (each component complete: kpi and weight, code
+    required); only a component measured for the employee has a low-sample rule (400, code
+    employee_scope_only); a plan used by an approved run is read-only (409)."""
 
     serializer_class = PlanSerializer
     filterset_fields = ["status", "period_type", "currency"]
@@ -88,6 +90,11 @@ class PlanViewSet(viewsets.ModelViewSet):
 
 
 class EnrollmentViewSet(viewsets.ModelViewSet):
+    """Employees enrolled in bonus plans (HR only). Two enrollments of one employee in one plan
+    may not overlap (400, code overlap); the target amount is not negative and in whole minor
+    units of the plan's currency (max_decimal_places); a plan used by an approved run is frozen
+    (409)."""
+
     serializer_class = EnrollmentSerializer
     filterset_fields = {"plan__code": ["exact"], "employee__employee_number": ["exact"]}
     ordering = ["plan__code", "employee__employee_number", "start_date"]
@@ -197,7 +204,9 @@ class RunViewSet(
     )
     def evidence(self, request, pk=None, line_id=None):
         """A line's employee-scope component drilled down to the records behind the person's
-        number (``?kpi=``): the number, then the records that count against it, paginated."""
+        number (``?kpi=``): the number, then the records that count against it, paginated. A
+        KPI the line does not measure for the employee is a 400 (code not_on_line), one no
+        records stand behind (entered numbers) too (code no_records)."""
         line = get_object_or_404(selectors.line_list().filter(run=self.get_object()), pk=line_id)
         return _evidence_response(self, line)
 
@@ -273,5 +282,7 @@ class MyStatementViewSet(viewsets.ReadOnlyModelViewSet):
     @extend_schema(parameters=[KPI_PARAMETER], responses=EvidenceSerializer)
     @action(detail=True, methods=["get"], filter_backends=[])
     def evidence(self, request, pk=None):
-        """One of my lines' components drilled down to the records behind my number."""
+        """One of my lines' components drilled down to the records behind my number (another
+        person's line is a 404). A KPI the line does not measure for me is a 400 (code
+        not_on_line), one no records stand behind too (code no_records)."""
         return _evidence_response(self, self.get_object())

@@ -318,3 +318,14 @@ def test_statement_explanation_follows_the_readers_language(admin, worked_exampl
     assert any("525.00" in text for text in english)
     assert english != chinese
     assert any("525.00" in text for text in chinese)
+
+
+def test_a_partial_write_of_a_plan_still_needs_complete_components(cx_plan, hr_api):
+    """A list of components replaces the plan's whole, so each needs its KPI and weight even in
+    a PATCH (400 naming the field, nothing changed) — never a server error."""
+    answer = hr_api.patch(
+        f"/api/v1/bonus-plans/{cx_plan.pk}/", {"components": [{"weight": "100"}]}, format="json"
+    )
+    assert answer.status_code == 400
+    assert (answer.json()["field"], answer.json()["code"]) == ("components[0].kpi", "required")
+    assert cx_plan.components.get().kpi.code == "service.csat"

@@ -63,6 +63,13 @@ def check_components(components: list[Mapping[str, Any]]) -> None:
     seen = set()
     for index, component in enumerate(components):
         prefix = f"components[{index}]."
+        for name in ("kpi", "weight"):  # a list given replaces the plan's whole: complete parts
+            if component.get(name) is None:
+                raise ApplicationError(
+                    _("Each component needs its %(field)s.") % {"field": name},
+                    field=prefix + name,
+                    code="required",
+                )
         kpi = component["kpi"]
         if (kpi.pk, component.get("scope", "department")) in seen:
             raise ApplicationError(
