@@ -407,18 +407,6 @@ class Shipment(Record):
             # A second (department, promised date) index cost 0.3 s of each million rows
             # loaded; without it, deleting a department scans the shipments (rare).
             models.Index(fields=["promised_on", "department"], name="shipment_promised_dept"),
-            # The pickers' and packers' results read only the orders crediting one (SPEC §5):
-            # a feed without pickers costs these nothing to load, and their queries nothing.
-            models.Index(
-                fields=["promised_on"],
-                condition=Q(picker__isnull=False),
-                name="shipment_picker_promised",
-            ),
-            models.Index(
-                fields=["promised_on"],
-                condition=Q(packer__isnull=False),
-                name="shipment_packer_promised",
-            ),
         ]
 
 

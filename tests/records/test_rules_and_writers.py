@@ -22,8 +22,7 @@ from cxoffice.errors import ApplicationError, RowsError
 from .conftest import OLIST_ORDERS
 
 pytestmark = pytest.mark.django_db
-# The shipments' secondary index built again when dropped (the partial ones, on orders crediting
-# a picker or a packer, are kept: rows outside them cost nothing, a rebuild reads the table).
+# The shipments' secondary index, built again when dropped.
 SECONDARY = {"shipment_promised_dept"}
 UTC = dt.UTC
 

@@ -451,14 +451,11 @@ class PostgresWriter:
             [name, primary, name],
         )
         constraints = cursor.fetchall()
-        # Partial indexes stay (the pickers' and packers' orders): a row outside the predicate
-        # costs them nothing, while building one again reads the whole table.
         cursor.execute(
             "SELECT c.relname, pg_get_indexdef(i.indexrelid) FROM pg_index i "
             "JOIN pg_class c ON c.oid = i.indexrelid WHERE i.indrelid = %s::regclass "
-            "AND NOT i.indisprimary AND i.indpred IS NULL AND NOT EXISTS (SELECT 1 FROM "
-            "pg_constraint k WHERE k.conrelid = i.indrelid AND k.conindid = i.indexrelid) "
-            "ORDER BY c.relname",
+            "AND NOT i.indisprimary AND NOT EXISTS (SELECT 1 FROM pg_constraint k "
+            "WHERE k.conrelid = i.indrelid AND k.conindid = i.indexrelid) ORDER BY c.relname",
             [name],
         )
         indexes = cursor.fetchall()
