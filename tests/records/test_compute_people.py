@@ -158,3 +158,22 @@ def test_the_per_person_computation_costs_the_same_queries_for_ten_couriers_or_f
     couriers = KPIResult.objects.filter(scope="employee", kpi__code="delivery.on_time_rate")
     assert couriers.filter(period="2026-03").count() == 10
     assert couriers.filter(period="2026-04").count() == 40
+
+
+def test_a_month_crediting_no_picker_or_packer_reads_its_shipments_once_for_people(people):
+    shipments(shipment("2026-03-10", "2026-03-09", courier="R1"))
+    with CaptureQueriesContext(connection) as none_credited:
+        services.kpi_results_compute(period="2026-03", as_of=AS_OF)
+    shipments(shipment("2026-04-10", "2026-04-09", courier="R1", packer="K1"))
+    with CaptureQueriesContext(connection) as a_packer:
+        services.kpi_results_compute(period="2026-04", as_of=dt.date(2026, 5, 1))
+
+    def grouped_by(context, column: str) -> int:  # the grouped column comes first
+        select = f'SELECT "records_shipment"."{column}" AS '
+        return sum(q["sql"].startswith(select) for q in context.captured_queries)
+
+    assert [grouped_by(none_credited, c) for c in ("courier_id", "picker_id", "packer_id")] == [
+        1, 0, 0
+    ]  # fmt: skip
+    assert [grouped_by(a_packer, c) for c in ("courier_id", "picker_id", "packer_id")] == [1, 0, 1]
+    assert mine("delivery.late.warehouse.packing", "K1", "2026-04").denominator == 1

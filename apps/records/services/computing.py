@@ -66,10 +66,18 @@ PERSON_COUNTS = {
 def _person_rows(period: Period, as_of: dt.date | None) -> list[dict[str, Any]]:
     """Employee-scope rows for every credited person: one grouped query per KPI family and
     role (couriers, pickers and packers over their shipments; agents over their tickets and
-    answers), the same counts as for departments, written by employee id."""
-    rows: list[dict[str, Any]] = []
-    for role in ("courier", "picker", "packer"):
-        rows += _delivery_person_rows(role, period, as_of)
+    answers), the same counts as for departments, written by employee id.
+
+    The couriers' pass also counts the shipments crediting a picker or a packer: a month
+    crediting none skips that role's pass (otherwise a second and third read of the month's
+    shipments to find nobody)."""
+    others = ("picker", "packer")
+    rows, credited = _delivery_person_rows(
+        "courier", period, as_of, credited=tuple(selectors.CREDITED_BY[r] for r in others)
+    )
+    for role in others:
+        if credited[selectors.CREDITED_BY[role]]:
+            rows += _delivery_person_rows(role, period, as_of)[0]
     by, codes = selectors.CREDITED_BY["agent"], PERSON_KPIS["agent"]
     surveys = selectors.survey_metrics(period, by=by)
     tickets = selectors.ticket_metrics(period, by=by)
@@ -80,13 +88,18 @@ def _person_rows(period: Period, as_of: dt.date | None) -> list[dict[str, Any]]:
     return rows
 
 
-def _delivery_person_rows(role: str, period: Period, as_of: dt.date | None) -> list[dict]:
+def _delivery_person_rows(
+    role: str, period: Period, as_of: dt.date | None, credited: tuple[str, ...] = ()
+) -> tuple[list[dict], dict[str, int]]:
     """A role's rows straight from the grouped counts (a hundred thousand couriers: no object
-    per person), as :func:`_rows_for` would write them."""
+    per person), as :func:`_rows_for` would write them; and how many of the period's
+    shipments credit someone in each ``credited`` column (see ``selectors.delivery_rows``)."""
     names, found = selectors.delivery_rows(
-        period, as_of=as_of, by=selectors.CREDITED_BY[role], only=PERSON_COUNTS[role]
-    )
+        period, as_of=as_of, by=selectors.CREDITED_BY[role], only=PERSON_COUNTS[role],
+        credited=credited,
+    )  # fmt: skip
     at = {name: index for index, name in enumerate(names)}
+    counted = {column: sum(row[at[f"credited_{column}"]] for row in found) for column in credited}
     rows: list[dict[str, Any]] = []
 
     def add(code: str, person: int, numerator: int, denominator: int, note: str = "") -> None:
@@ -100,6 +113,8 @@ def _delivery_person_rows(role: str, period: Period, as_of: dt.date | None) -> l
         due, wait, on_time = at["due"], at["pending"], at["on_time"]
         attempted, first_ok = at["attempted"], at["first_attempt_ok"]
         for row in found:
+            if row[0] is None:
+                continue
             if row[due]:
                 add("delivery.on_time_rate", row[0], row[on_time], row[due],
                     pending % {"count": row[wait]})  # fmt: skip
@@ -108,8 +123,9 @@ def _delivery_person_rows(role: str, period: Period, as_of: dt.date | None) -> l
         stage = Stage.PICKING if role == "picker" else Stage.PACKING
         due, late = at["due"], at[f"late_{stage}"]
         for row in found:
-            add(LATE_TREE_CODES[stage], row[0], row[late], row[due])
-    return rows
+            if row[0] is not None:
+                add(LATE_TREE_CODES[stage], row[0], row[late], row[due])
+    return rows, counted
 
 
 def _interval_note(metric: selectors.SurveyMetric, method: str) -> str:
