@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db import connection
-from django.db.models import Count, F, Q, QuerySet, Sum, Value
+from django.db.models import Count, F, Max, Q, QuerySet, Sum, Value
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -461,7 +461,7 @@ def _delivery_statement(
     costs a twentieth of running them on a month of a million shipments."""
     person = Q() if by == BY_DEPARTMENT or credited else Q(**{f"{by}__isnull": False})
     annotations = _delivery_annotations(as_of, dict(standards), only)
-    annotations.update({f"credited_{column}": Count(column) for column in credited})
+    annotations.update({f"credited_{column}": Max(column) for column in credited})
     queryset = (
         Shipment.objects.filter(promised_on__gte=start, promised_on__lte=end)
         .exclude(status=ShipmentStatus.CANCELLED)
@@ -488,10 +488,11 @@ def delivery_rows(
     column names (``by`` first) and one tuple per group — for a hundred thousand couriers,
     cheaper to read than one :class:`DeliveryCounts` each.
 
-    ``credited`` (other person columns, e.g. ``("picker_id",)``): each group also counts the
-    shipments crediting someone there (column ``credited_picker_id``), and the shipments
-    crediting no one in ``by`` come too, as the group ``None`` — so one pass tells whether
-    another role's pass would find anything."""
+    ``credited`` (other person columns, e.g. ``("picker_id",)``): each group also says whether
+    one of its shipments credits someone there (column ``credited_picker_id``: the highest id,
+    null for none; narrower than a count), and the shipments crediting no one in ``by`` come
+    too, as the group ``None`` — so one pass tells whether another role's pass would find
+    anything."""
     as_of = as_of or timezone.localdate()
     statement, params, names = _delivery_statement(
         period.start,

@@ -90,16 +90,19 @@ def _person_rows(period: Period, as_of: dt.date | None) -> list[dict[str, Any]]:
 
 def _delivery_person_rows(
     role: str, period: Period, as_of: dt.date | None, credited: tuple[str, ...] = ()
-) -> tuple[list[dict], dict[str, int]]:
+) -> tuple[list[dict], dict[str, bool]]:
     """A role's rows straight from the grouped counts (a hundred thousand couriers: no object
-    per person), as :func:`_rows_for` would write them; and how many of the period's
-    shipments credit someone in each ``credited`` column (see ``selectors.delivery_rows``)."""
+    per person), as :func:`_rows_for` would write them; and whether one of the period's
+    shipments credits someone in each ``credited`` column (see ``selectors.delivery_rows``)."""
     names, found = selectors.delivery_rows(
         period, as_of=as_of, by=selectors.CREDITED_BY[role], only=PERSON_COUNTS[role],
         credited=credited,
     )  # fmt: skip
     at = {name: index for index, name in enumerate(names)}
-    counted = {column: sum(row[at[f"credited_{column}"]] for row in found) for column in credited}
+    counted = {
+        column: any(row[at[f"credited_{column}"]] is not None for row in found)
+        for column in credited
+    }
     rows: list[dict[str, Any]] = []
 
     def add(code: str, person: int, numerator: int, denominator: int, note: str = "") -> None:
