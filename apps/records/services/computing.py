@@ -68,7 +68,7 @@ def _person_rows(period: Period, as_of: dt.date | None) -> list[dict[str, Any]]:
     role (couriers, pickers and packers over their shipments; agents over their tickets and
     answers), the same counts as for departments, written by employee id.
 
-    The couriers' pass also counts the shipments crediting a picker or a packer: a month
+    The couriers' pass also tells whether a shipment credits a picker or a packer: a month
     crediting none skips that role's pass (otherwise a second and third read of the month's
     shipments to find nobody)."""
     others = ("picker", "packer")
@@ -99,7 +99,7 @@ def _delivery_person_rows(
         credited=credited,
     )  # fmt: skip
     at = {name: index for index, name in enumerate(names)}
-    counted = {
+    credits = {
         column: any(row[at[f"credited_{column}"]] is not None for row in found)
         for column in credited
     }
@@ -125,10 +125,9 @@ def _delivery_person_rows(
     else:
         stage = Stage.PICKING if role == "picker" else Stage.PACKING
         due, late = at["due"], at[f"late_{stage}"]
-        for row in found:
-            if row[0] is not None:
-                add(LATE_TREE_CODES[stage], row[0], row[late], row[due])
-    return rows, counted
+        for row in found:  # (no ``credited`` here: every group is a person)
+            add(LATE_TREE_CODES[stage], row[0], row[late], row[due])
+    return rows, credits
 
 
 def _interval_note(metric: selectors.SurveyMetric, method: str) -> str:
