@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db import connection
-from django.db.models import Count, F, Max, Q, QuerySet, Sum, Value
+from django.db.models import Count, F, Q, QuerySet, Sum, Value
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -454,14 +454,12 @@ def _delivery_statement(
     vendor: str,
     by: str,
     only: tuple[str, ...] | None = None,
-    credited: tuple[str, ...] = (),
 ) -> tuple[str, tuple, list[str]]:
     """The grouped query of :func:`delivery_metrics` (SQL, parameters, column names), built
     once for each set of arguments: putting twenty filtered counts together through the ORM
     costs a twentieth of running them on a month of a million shipments."""
-    person = Q() if by == BY_DEPARTMENT or credited else Q(**{f"{by}__isnull": False})
+    person = Q() if by == BY_DEPARTMENT else Q(**{f"{by}__isnull": False})
     annotations = _delivery_annotations(as_of, dict(standards), only)
-    annotations.update({f"credited_{column}": Max(column) for column in credited})
     queryset = (
         Shipment.objects.filter(promised_on__gte=start, promised_on__lte=end)
         .exclude(status=ShipmentStatus.CANCELLED)
@@ -482,17 +480,10 @@ def delivery_rows(
     as_of: dt.date | None = None,
     by: str = BY_DEPARTMENT,
     only: tuple[str, ...] | None = None,
-    credited: tuple[str, ...] = (),
 ) -> tuple[list[str], list[tuple]]:
     """The grouped counts of :func:`delivery_metrics` as they come from the database: the
     column names (``by`` first) and one tuple per group — for a hundred thousand couriers,
-    cheaper to read than one :class:`DeliveryCounts` each.
-
-    ``credited`` (other person columns, e.g. ``("picker_id",)``): each group also says whether
-    one of its shipments credits someone there (column ``credited_picker_id``: the highest id,
-    null for none; narrower than a count), and the shipments crediting no one in ``by`` come
-    too, as the group ``None`` — so one pass tells whether another role's pass would find
-    anything."""
+    cheaper to read than one :class:`DeliveryCounts` each."""
     as_of = as_of or timezone.localdate()
     statement, params, names = _delivery_statement(
         period.start,
@@ -503,11 +494,18 @@ def delivery_rows(
         connection.vendor,
         by,
         only,
-        credited,
     )
     with connection.cursor() as cursor:
         cursor.execute(statement, params)
         return names, cursor.fetchall()
+
+
+def credits_anyone(period: Period, column: str) -> bool:
+    """Whether one of the period's shipments credits someone in ``column`` (``picker_id`` or
+    ``packer_id``): found in that column's partial index of promised dates, which holds only
+    the shipments crediting someone there — a month crediting nobody costs a lookup, not a
+    read of its shipments."""
+    return shipments_of(period).filter(**{f"{column}__isnull": False}).exists()
 
 
 def delivery_metrics(

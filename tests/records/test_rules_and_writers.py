@@ -23,7 +23,7 @@ from .conftest import OLIST_ORDERS
 
 pytestmark = pytest.mark.django_db
 # The shipments' secondary index, built again when dropped.
-SECONDARY = {"shipment_promised_dept"}
+SECONDARY = {"shipment_promised_dept", "shipment_picker_promised", "shipment_packer_promised"}
 UTC = dt.UTC
 
 

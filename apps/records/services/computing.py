@@ -12,6 +12,7 @@ import datetime as dt
 from typing import Any
 
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from apps.departments.models import Department, Employee
@@ -68,16 +69,12 @@ def _person_rows(period: Period, as_of: dt.date | None) -> list[dict[str, Any]]:
     role (couriers, pickers and packers over their shipments; agents over their tickets and
     answers), the same counts as for departments, written by employee id.
 
-    The couriers' pass also tells whether a shipment credits a picker or a packer: a month
-    crediting none skips that role's pass (otherwise a second and third read of the month's
-    shipments to find nobody)."""
-    others = ("picker", "packer")
-    rows, credited = _delivery_person_rows(
-        "courier", period, as_of, credited=tuple(selectors.CREDITED_BY[r] for r in others)
-    )
-    for role in others:
-        if credited[selectors.CREDITED_BY[role]]:
-            rows += _delivery_person_rows(role, period, as_of)[0]
+    A month crediting no picker (or packer) skips that role's pass: an index lookup tells
+    (``selectors.credits_anyone``), not a second and third read of the month's shipments."""
+    rows = _delivery_person_rows("courier", period, as_of)
+    for role in ("picker", "packer"):
+        if selectors.credits_anyone(period, selectors.CREDITED_BY[role]):
+            rows += _delivery_person_rows(role, period, as_of)
     by, codes = selectors.CREDITED_BY["agent"], PERSON_KPIS["agent"]
     surveys = selectors.survey_metrics(period, by=by)
     tickets = selectors.ticket_metrics(period, by=by)
@@ -88,21 +85,19 @@ def _person_rows(period: Period, as_of: dt.date | None) -> list[dict[str, Any]]:
     return rows
 
 
-def _delivery_person_rows(
-    role: str, period: Period, as_of: dt.date | None, credited: tuple[str, ...] = ()
-) -> tuple[list[dict], dict[str, bool]]:
+def _delivery_person_rows(role: str, period: Period, as_of: dt.date | None) -> list[dict]:
     """A role's rows straight from the grouped counts (a hundred thousand couriers: no object
-    per person), as :func:`_rows_for` would write them; and whether one of the period's
-    shipments credits someone in each ``credited`` column (see ``selectors.delivery_rows``)."""
+    per person), as :func:`_rows_for` would write them. A month that ended before ``as_of``
+    has nothing pending (every order is due), so its couriers' query does not count that."""
+    as_of = as_of or timezone.localdate()
+    counts = PERSON_COUNTS[role]
+    closed = period.end < as_of
+    if closed:
+        counts = tuple(name for name in counts if name != "pending")
     names, found = selectors.delivery_rows(
-        period, as_of=as_of, by=selectors.CREDITED_BY[role], only=PERSON_COUNTS[role],
-        credited=credited,
-    )  # fmt: skip
+        period, as_of=as_of, by=selectors.CREDITED_BY[role], only=counts
+    )
     at = {name: index for index, name in enumerate(names)}
-    credits = {
-        column: any(row[at[f"credited_{column}"]] is not None for row in found)
-        for column in credited
-    }
     rows: list[dict[str, Any]] = []
 
     def add(code: str, person: int, numerator: int, denominator: int, note: str = "") -> None:
@@ -113,21 +108,21 @@ def _delivery_person_rows(
 
     if role == "courier":
         pending = _("%(count)s orders pending")
-        due, wait, on_time = at["due"], at["pending"], at["on_time"]
+        due, on_time = at["due"], at["on_time"]
         attempted, first_ok = at["attempted"], at["first_attempt_ok"]
+        wait = None if closed else at["pending"]
         for row in found:
-            if row[0] is None:
-                continue
             if row[due]:
+                waiting = 0 if wait is None else row[wait]
                 add("delivery.on_time_rate", row[0], row[on_time], row[due],
-                    pending % {"count": row[wait]})  # fmt: skip
+                    pending % {"count": waiting})  # fmt: skip
             add("delivery.first_attempt_success_rate", row[0], row[first_ok], row[attempted])
     else:
         stage = Stage.PICKING if role == "picker" else Stage.PACKING
         due, late = at["due"], at[f"late_{stage}"]
-        for row in found:  # (no ``credited`` here: every group is a person)
+        for row in found:
             add(LATE_TREE_CODES[stage], row[0], row[late], row[due])
-    return rows, credits
+    return rows
 
 
 def _interval_note(metric: selectors.SurveyMetric, method: str) -> str:
