@@ -13,7 +13,8 @@ employee and the company (employee results written in bulk). Each size enrolls t
 many employees in its own plan. Measured per size: ``run_calculate`` ``--repeat`` times (min
 and median wall time, SQL queries, the peak memory growth of the process while it runs), a
 bare ``bulk_create`` of the same lines (min of ``--repeat``, the garbage collector paused as
-run_calculate pauses it) and the ratio of the minimums (goal on PostgreSQL ≤ 1.5); then how the
+run_calculate pauses it) and the ratio of the minimums (goal on PostgreSQL ≤ 1.5; before each
+timed step the lines' table is vacuumed and checkpointed, ``benchmarks.settle``); then how the
 cost grows (seconds per line of the largest over the smallest: linear ≈ 1) and the memory goal
 (≤ 500 MB).
 """
@@ -46,7 +47,7 @@ from apps.kpis.periods import Period, PeriodType
 from apps.kpis.services import kpi_create, kpi_results_bulk_upsert
 from apps.targets.services import target_create
 from cxoffice.batch import gc_paused
-from cxoffice.benchmarks import peak_kb, peak_reset, throwaway_database
+from cxoffice.benchmarks import peak_kb, peak_reset, settle, throwaway_database
 
 BATCH_SIZE = 2000  # as run_calculate's bulk_create (apps/bonuses/services/runs.py)
 LINE_INSERT = 'INSERT INTO "bonuses_line"'
@@ -220,6 +221,7 @@ class Command(BaseCommand):
 
     def calculate(self, run: Run, user: Any) -> tuple[float, int, int, float]:
         """One calculation: seconds, queries, line INSERT batches, peak memory growth (MB)."""
+        settle(Line._meta.db_table)
         gc.collect()
         before = peak_reset()
         with counted() as queries:
@@ -236,6 +238,7 @@ class Command(BaseCommand):
         times = []
         for _ in range(repeat):
             lines = [Line(run=copy, **row) for row in rows]
+            settle(Line._meta.db_table)
             # Under the same garbage-collector pause as run_calculate's (cxoffice.batch): the
             # ratio then measures the calculation's own work, not the collector's.
             with gc_paused():
