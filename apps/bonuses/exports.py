@@ -29,29 +29,37 @@ def run_check_exportable(run: Run) -> None:
 
 
 def payroll_rows(run: Run) -> list[list]:
+    """One row per line; a true-up's rows pay its deltas (zero deltas left out) and name the
+    run they correct (SPEC §10a)."""
     run_check_exportable(run)
     lines = (
         Line.objects.filter(run=run)
         .select_related("employee", "department")
         .order_by("employee__employee_number")
     )
+    if run.corrects_id:
+        lines = lines.exclude(delta=0)
+    corrects = [run.corrects_id] if run.corrects_id else []
     return [
         [line.employee.employee_number, line.employee.full_name,
          line.department.code if line.department else "", run.plan.code, run.period,
-         run.plan.currency, line.amount]
+         run.plan.currency, *corrects, line.delta if run.corrects_id else line.amount]
         for line in lines
     ]  # fmt: skip
 
 
-def headers() -> list[str]:
-    return [_("employee number"), _("name"), _("department"), _("plan"), _("period"),
-            _("currency"), _("amount")]  # fmt: skip
+def headers(run: Run) -> list[str]:
+    fixed = [_("employee number"), _("name"), _("department"), _("plan"), _("period"),
+             _("currency")]  # fmt: skip
+    if run.corrects_id:
+        return [*fixed, _("corrects run"), _("true-up delta")]
+    return [*fixed, _("amount")]
 
 
 def payroll_csv(run: Run) -> bytes:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow(headers())
+    writer.writerow(headers(run))
     for row in payroll_rows(run):
         writer.writerow([*row[:-1], money.format_amount(row[-1], run.plan.currency)])
     return buffer.getvalue().encode("utf-8-sig")
@@ -61,7 +69,7 @@ def payroll_xlsx(run: Run) -> bytes:
     book = Workbook()
     sheet = book.active
     sheet.title = f"{run.plan.code} {run.period}"[:31]
-    sheet.append(headers())
+    sheet.append(headers(run))
     for row in payroll_rows(run):
         sheet.append(row)
         sheet.cell(row=sheet.max_row, column=len(row)).number_format = money.excel_format(

@@ -56,6 +56,13 @@ class LowSample(models.TextChoices):
     MISSING = "missing", _("nothing: the missing-data policy applies")
 
 
+class TrueUpNegative(models.TextChoices):
+    """What a true-up does with a negative delta (SPEC §10a)."""
+
+    RECOVER = "recover", _("recover: paid back, exported as a negative amount")
+    WAIVE = "waive", _("waive: the delta is set to 0")
+
+
 class Plan(models.Model):
     code = models.CharField(_("code"), max_length=40, unique=True, validators=[code_validator])
     name = models.CharField(_("name"), max_length=200)
@@ -80,6 +87,12 @@ class Plan(models.Model):
         max_length=8,
         choices=MissingDataPolicy.choices,
         default=MissingDataPolicy.BLOCK,
+    )
+    true_up_negative = models.CharField(
+        _("negative true-up delta"),
+        max_length=8,
+        choices=TrueUpNegative.choices,
+        default=TrueUpNegative.RECOVER,
     )
     version = models.PositiveIntegerField(_("version"), default=1)
     previous_version = models.OneToOneField(
@@ -224,6 +237,12 @@ class RunStatus(models.TextChoices):
     PAID = "paid", _("paid")
 
 
+class RunKind(models.TextChoices):
+    REGULAR = "regular", _("regular")
+    SIMULATION = "simulation", _("simulation")
+    TRUE_UP = "true_up", _("true-up")
+
+
 class RunManager(models.Manager):
     """Runs people see: a calculation in progress on workers writes into a hidden shadow run
     (``shadow_of``), which only :attr:`Run.everything` lists."""
@@ -245,6 +264,11 @@ class Run(models.Model):
         default=False,
         help_text=_("Computed like a real run, but never approved or exported."),
     )
+    corrects = models.ForeignKey(
+        "self", verbose_name=_("corrects"), null=True, blank=True, editable=False,
+        on_delete=models.PROTECT, related_name="true_ups",
+        help_text=_("A true-up: the approved run of the same plan and period it corrects."),
+    )  # fmt: skip
     total_amount = models.DecimalField(_("total"), default=0, **MONEY)
     line_count = models.PositiveIntegerField(_("lines"), default=0)
     # Translatable messages (calculations.message), rendered in each reader's language.
@@ -289,7 +313,7 @@ class Run(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["plan", "period"],
-                condition=Q(is_simulation=False),
+                condition=Q(is_simulation=False, corrects__isnull=True),
                 name="run_one_real_run_per_plan_and_period",
                 violation_error_message=_("This plan already has a run for that period."),
             ),
@@ -297,6 +321,13 @@ class Run(models.Model):
 
     def __str__(self) -> str:
         return f"{self.plan.code} {self.period}"
+
+    @property
+    def kind(self) -> str:
+        """``regular``, ``simulation`` or ``true_up`` (SPEC §16)."""
+        if self.corrects_id:
+            return RunKind.TRUE_UP
+        return RunKind.SIMULATION if self.is_simulation else RunKind.REGULAR
 
     def blocking_issue_texts(self) -> tuple[str, ...]:
         """The blocking issues in the reader's (active) language."""
@@ -325,6 +356,15 @@ class Line(models.Model):
     capped = models.BooleanField(_("capped"), default=False)
     adjustments_total = models.DecimalField(_("adjustments"), default=0, **MONEY)
     amount = models.DecimalField(_("amount"), **MONEY)
+    # A true-up's lines (SPEC §10a); null on other runs' lines.
+    previously_paid = models.DecimalField(
+        _("previously paid"), null=True, blank=True, **MONEY,
+        help_text=_("The original line's amount plus the approved true-ups before this one."),
+    )  # fmt: skip
+    delta = models.DecimalField(
+        _("delta"), null=True, blank=True, **MONEY,
+        help_text=_("Amount less previously paid: what this true-up pays (or recovers)."),
+    )  # fmt: skip
     # The statement as translatable messages, rendered in each reader's language
     # (``calculations.render``): [[msgid, {name: value or message}], …].
     explanation = models.JSONField(_("explanation"), default=list, blank=True)

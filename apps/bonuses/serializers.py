@@ -14,7 +14,7 @@ from cxoffice.api.fields import CodeRelatedField, PlainDecimalField
 from cxoffice.numbers import plain
 
 from .messages import render
-from .models import Adjustment, Component, Enrollment, Gate, Line, Plan, Run
+from .models import Adjustment, Component, Enrollment, Gate, Line, Plan, Run, RunKind
 
 HUNDRED = Decimal(100)
 ZERO = Decimal(0)
@@ -91,7 +91,8 @@ class PlanSerializer(serializers.ModelSerializer):
     class Meta:
         model = Plan
         fields = ["id", "code", "name", "period_type", "currency", "status", "cap_percent",
-                  "missing_data_policy", "components", "gates", "version"]  # fmt: skip
+                  "missing_data_policy", "true_up_negative", "components", "gates",
+                  "version"]  # fmt: skip
         read_only_fields = ["version"]
 
 
@@ -119,10 +120,19 @@ class RunSerializer(serializers.ModelSerializer):
         slug_field="username", read_only=True, allow_null=True
     )
     blocking_issues = serializers.SerializerMethodField()
+    kind = serializers.ChoiceField(
+        choices=RunKind.choices,
+        read_only=True,
+        help_text=_("A true-up pays the deltas of the run it corrects (SPEC §10a)."),
+    )
+    corrects = serializers.PrimaryKeyRelatedField(
+        read_only=True, allow_null=True, help_text=_("A true-up: the run it corrects.")
+    )
 
     class Meta:
         model = Run
-        fields = ["id", "plan", "period", "status", "is_simulation", "currency", "total_amount",
+        fields = ["id", "plan", "period", "status", "kind", "corrects", "is_simulation",
+                  "currency", "total_amount",
                   "line_count", "stale", "blocking_issues", "calculated_at", "calculated_by",
                   "approved_at", "approved_by"]  # fmt: skip
         read_only_fields = ["status", "line_count", "calculated_at",
@@ -157,13 +167,22 @@ class LineSerializer(serializers.ModelSerializer):
     )
     adjustments_total = PlainDecimalField()
     amount = PlainDecimalField()
+    previously_paid = PlainDecimalField(
+        read_only=True, allow_null=True, help_text=_("True-up lines only; null on others.")
+    )
+    delta = PlainDecimalField(
+        read_only=True,
+        allow_null=True,
+        help_text=_("True-up lines only: what the true-up pays (negative: recovered)."),
+    )
     explanation = serializers.SerializerMethodField()
 
     class Meta:
         model = Line
         fields = ["id", "run", "employee", "full_name", "department", "target_amount",
                   "eligible_days", "period_days", "proration", "factor", "gate_multiplier",
-                  "capped", "adjustments_total", "amount", "explanation", "flags",
+                  "capped", "adjustments_total", "amount", "previously_paid", "delta",
+                  "explanation", "flags",
                   "components"]  # fmt: skip
         read_only_fields = fields
 

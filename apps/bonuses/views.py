@@ -132,7 +132,7 @@ class RunViewSet(
         return selectors.run_list()
 
     def get_permissions(self):
-        if self.action in ("approve", "mark_paid"):
+        if self.action in ("approve", "mark_paid", "true_up"):
             return [CanViewModel()]  # the service checks approve_run / pay_run
         return super().get_permissions()
 
@@ -167,6 +167,17 @@ class RunViewSet(
     @action(detail=True, methods=["post"], url_path="mark-paid")
     def mark_paid(self, request, pk=None):
         return self._respond(services.run_mark_paid(run=self.get_object(), user=request.user))
+
+    @extend_schema(request=None, responses={201: RunSerializer})
+    @action(detail=True, methods=["post"], url_path="true-up")
+    def true_up(self, request, pk=None):
+        """Start the true-up of an approved or paid run whose inputs changed: a draft run
+        correcting it (SPEC §10a); 409 when it is not approved, nothing changed, or a true-up
+        of it is open."""
+        run = services.run_true_up_start(run=self.get_object(), user=request.user)
+        response = self._respond(run)
+        response.status_code = 201
+        return response
 
     @action(detail=True, methods=["get"])
     def difference(self, request, pk=None):
@@ -227,7 +238,10 @@ class RunViewSet(
             raise ApplicationError(
                 _("Format must be csv or xlsx."), field="format", code="invalid_choice"
             )
-        name = f"bonus-{run.plan.code}-{run.period}.{kind}"
+        name = f"bonus-{run.plan.code}-{run.period}"
+        if run.corrects_id:
+            name += f"-true-up-{run.pk}"
+        name += f".{kind}"
         if kind == "csv":
             response = HttpResponse(
                 exports.payroll_csv(run), content_type="text/csv; charset=utf-8"

@@ -28,6 +28,7 @@ pytestmark = pytest.mark.django_db
 def plan_form(*weights, kpis):
     data = {"code": "Q-CX", "name": "Quarterly", "period_type": "quarter", "currency": "EUR",
             "status": "draft", "cap_percent": "200", "missing_data_policy": "block",
+            "true_up_negative": "recover",
             "components-TOTAL_FORMS": str(len(weights)), "components-INITIAL_FORMS": "0",
             "gates-TOTAL_FORMS": "0", "gates-INITIAL_FORMS": "0"}  # fmt: skip
     for n, (weight, kpi) in enumerate(zip(weights, kpis, strict=True)):

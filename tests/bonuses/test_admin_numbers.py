@@ -44,6 +44,7 @@ def test_typed_numbers_are_saved_exactly(client, make_user, plan):
     gate = plan.gates.get()
     data = {"code": "Q-CX", "name": "Quarterly", "period_type": "quarter", "currency": "EUR",
             "status": "draft", "cap_percent": "187.125", "missing_data_policy": "block",
+            "true_up_negative": "recover",
             "components-TOTAL_FORMS": "2", "components-INITIAL_FORMS": "2",
             "gates-TOTAL_FORMS": "1", "gates-INITIAL_FORMS": "1",
             "gates-0-id": gate.pk, "gates-0-plan": plan.pk, "gates-0-kpi": gate.kpi_id,

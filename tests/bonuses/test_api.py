@@ -329,3 +329,45 @@ def test_a_partial_write_of_a_plan_still_needs_complete_components(cx_plan, hr_a
     assert answer.status_code == 400
     assert (answer.json()["field"], answer.json()["code"]) == ("components[0].kpi", "required")
     assert cx_plan.components.get().kpi.code == "service.csat"
+
+
+def test_a_true_up_through_the_api_pays_and_exports_the_deltas(admin, worked_example):
+    """SPEC §10a: approve, correct a result the run used, see it stale, start a true-up, get
+    previously_paid and delta to the cent, four eyes, approve, export only the deltas."""
+    run = ok(
+        admin.post("/api/v1/bonus-runs/", {"plan": "Q-CX", "period": "2026-Q3"}, format="json")
+    )
+    url = f"/api/v1/bonus-runs/{run['id']}"
+    ok(admin.post(f"{url}/calculate/"))
+    approver = client_for(UserFactory(username="approver", roles=[roles.HR_APPROVER]))
+    assert ok(approver.post(f"{url}/approve/"))["kind"] == "regular"
+    early = admin.post(f"{url}/true-up/")
+    assert (early.status_code, early.json()["code"]) == (409, "not_stale")
+
+    # CSAT corrected from 87.5 to 90 after approval: payout 150 %, factor 1.2 → 600.00.
+    result_id = ok(admin.get("/api/v1/kpi-results/?kpi=service.csat"))["results"][0]["id"]
+    ok(admin.patch(f"/api/v1/kpi-results/{result_id}/", {"value": "90"}, format="json"))
+    original = ok(admin.get(f"{url}/"))
+    assert (original["status"], original["stale"]) == ("approved", True)
+    true_up = ok(admin.post(f"{url}/true-up/"), 201)
+    assert (true_up["kind"], true_up["corrects"], true_up["status"]) == (
+        "true_up", run["id"], "draft"
+    )  # fmt: skip
+    again = admin.post(f"{url}/true-up/")
+    assert (again.status_code, again.json()["code"]) == (409, "true_up_open")
+    t_url = f"/api/v1/bonus-runs/{true_up['id']}"
+    calculated = ok(admin.post(f"{t_url}/calculate/"))
+    assert calculated["total_amount"] == "75"
+    line = ok(admin.get(f"{t_url}/lines/"))["results"][0]
+    assert (line["amount"], line["previously_paid"], line["delta"]) == ("600", "525", "75")
+    own = admin.post(f"{t_url}/approve/")
+    assert (own.status_code, own.json()["code"]) == (409, "four_eyes")
+    assert ok(approver.post(f"{t_url}/approve/"))["status"] == "approved"
+
+    exported = admin.get(f"{t_url}/export/?format=csv")
+    assert f"true-up-{true_up['id']}" in exported["Content-Disposition"]
+    rows = list(csv.reader(io.StringIO(exported.content.decode("utf-8-sig"))))
+    assert rows[0][-2:] == ["corrects run", "true-up delta"]
+    assert rows[1:] == [["E1", "Mei Lin", "CS", "Q-CX", "2026-Q3", "EUR", str(run["id"]), "75.00"]]
+    kinds = ok(admin.get("/api/v1/bonus-runs/?period=2026-Q3"))["results"]
+    assert sorted(r["kind"] for r in kinds) == ["regular", "true_up"]

@@ -29,6 +29,7 @@ from .runs import (
     run_delete,
     run_is_stale,
     run_mark_paid,
+    run_true_up_start,
 )
 from .versions import plan_new_version, simulation_difference
 
@@ -61,5 +62,6 @@ __all__ = [
     "run_delete",
     "run_is_stale",
     "run_mark_paid",
+    "run_true_up_start",
     "simulation_difference",
 ]  # fmt: skip

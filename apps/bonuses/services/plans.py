@@ -22,7 +22,7 @@ from .. import money
 from ..models import Component, Enrollment, Gate, Plan, PlanStatus, RunStatus
 
 PLAN_FIELDS = ("code", "name", "period_type", "currency", "status", "cap_percent",
-               "missing_data_policy")  # fmt: skip
+               "missing_data_policy", "true_up_negative")  # fmt: skip
 COMPONENT_FIELDS = ("kpi", "weight", "scope", "payout_at_threshold", "payout_at_stretch",
                     "threshold", "target", "stretch", "low_sample")  # fmt: skip
 GATE_FIELDS = ("kpi", "scope", "minimum", "multiplier")

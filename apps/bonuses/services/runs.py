@@ -28,7 +28,7 @@ from cxoffice.numbers import plain
 from .. import calculations as calc
 from .. import money, statements
 from ..messages import message
-from ..models import Adjustment, Line, Plan, PlanStatus, Run, RunStatus
+from ..models import Adjustment, Line, Plan, PlanStatus, Run, RunStatus, TrueUpNegative
 from ..selectors import Measures, RunInputs, combined_fingerprint, run_chunks, run_inputs
 
 HUNDRED = Decimal(100)
@@ -247,6 +247,8 @@ def _line_row(
         "capped": result.capped,
         "adjustments_total": result.adjustments_total,
         "amount": result.amount,
+        "previously_paid": None,
+        "delta": None,
         "explanation": list(statements.explain(line, result)),
         "flags": list(result.flags),
         "components": rows,
@@ -306,7 +308,9 @@ def calculate_chunk(
     queries per chunk."""
     inputs = run_inputs(run.plan, period, employees)
     adjustments: dict[int, list[Decimal]] = defaultdict(list)
-    chunk_adjustments = Adjustment.objects.filter(run=run)
+    # A true-up carries the adjustments of the runs it corrects (else it would recover them).
+    corrected = _corrected_runs(run)
+    chunk_adjustments = Adjustment.objects.filter(run__in=[run.pk, *corrected])
     if employees is not None:
         chunk_adjustments = chunk_adjustments.filter(
             employee_id__gte=employees[0], employee_id__lte=employees[1]
@@ -315,6 +319,8 @@ def calculate_chunk(
         adjustments[employee_id].append(amount)
     rows, issues, total, fixed = [], [], Decimal(0), {}
     target = write_to or run
+    previously = _previously_paid(corrected, employees) if corrected else None
+    waive = run.plan.true_up_negative == TrueUpNegative.WAIVE
     for employee_id, (line, department) in line_inputs(inputs, adjustments).items():
         result = calc.calculate_line(line)
         employee = inputs.employees[employee_id]
@@ -327,12 +333,115 @@ def calculate_chunk(
             )
             for issue in result.issues
         )
-        rows.append(_line_row(target, employee_id, line, result, department, inputs, fixed))
-        total += result.amount
+        row = _line_row(target, employee_id, line, result, department, inputs, fixed)
+        if previously is not None:
+            _true_up(row, previously.get(employee_id, Decimal(0)), waive)
+            total += row.delta
+        else:
+            total += result.amount
+        rows.append(row)
         if progress:
             progress(1)
     Line.objects.bulk_create(rows, batch_size=2000)
     return ChunkOutcome(len(rows), total, issues, inputs.fingerprint)
+
+
+def _corrected_runs(run: Run) -> list[int]:
+    """The runs a true-up corrects, in order: the original and every approved or paid true-up
+    of it before this one (SPEC §10a); none for other runs. One query."""
+    if not run.corrects_id:
+        return []
+    earlier = (
+        Run.objects.filter(corrects_id=run.corrects_id, status__in=APPROVED_STATUSES)
+        .exclude(pk=run.pk)
+        .order_by("approved_at", "pk")
+        .values_list("pk", flat=True)
+    )
+    return [run.corrects_id, *earlier]
+
+
+def _previously_paid(corrected: list[int], employees: tuple[int, int] | None) -> dict[int, Decimal]:
+    """Per employee of the chunk: what the corrected runs paid — the original line's amount
+    plus the deltas of the approved true-ups after it. One query."""
+    original = corrected[0]
+    lines = Line.objects.filter(run_id__in=corrected)
+    if employees is not None:
+        lines = lines.filter(employee_id__gte=employees[0], employee_id__lte=employees[1])
+    paid: dict[int, Decimal] = defaultdict(Decimal)
+    for run_id, employee_id, amount, delta in lines.values_list(
+        "run_id", "employee_id", "amount", "delta"
+    ):
+        paid[employee_id] += amount if run_id == original else (delta or Decimal(0))
+    return paid
+
+
+def _true_up(line: Line, previously: Decimal, waive: bool) -> None:
+    """A true-up line's ``previously_paid`` and ``delta``; a negative delta is set to 0 when
+    the plan waives it, and the line says so (flag and explanation)."""
+    line.previously_paid = previously
+    line.delta = line.amount - previously
+    if line.delta < 0 and waive:
+        line.flags = [*line.flags, "true_up_waived"]
+        line.explanation = [
+            *line.explanation,
+            message(
+                gettext_noop(
+                    "True-up: %(delta)s less than paid before (%(previously)s); the plan waives "
+                    "it, so the delta is 0."
+                ),
+                delta=plain(-line.delta),
+                previously=plain(previously),
+            ),
+        ]
+        line.delta = Decimal(0)
+    else:
+        line.explanation = [
+            *line.explanation,
+            message(
+                gettext_noop("True-up: paid before %(previously)s; delta %(delta)s."),
+                previously=plain(previously),
+                delta=plain(line.delta),
+            ),
+        ]
+
+
+APPROVED_STATUSES = (RunStatus.APPROVED, RunStatus.PAID)
+
+
+@transaction.atomic
+def run_true_up_start(*, run: Run, user) -> Run:
+    """Start the true-up of an approved or paid run whose inputs changed (SPEC §10a): a draft
+    run of the same plan and period correcting the original (a true-up of a true-up corrects
+    the original too, and everything approved before it). Refused (409) for a run not approved
+    or paid, a simulation, while another true-up of it is open, or when nothing changed."""
+    run = Run.objects.select_for_update().select_related("plan").get(pk=run.pk)
+    if not user.has_perm("bonuses.add_run"):
+        raise PermissionDeniedError(
+            _("Starting a true-up needs the add run permission."), code="forbidden"
+        )
+    if run.is_simulation or run.status not in APPROVED_STATUSES:
+        raise ConflictError(
+            _("Only an approved or paid run is trued up; this one is %(status)s.")
+            % {"status": run.get_status_display()},
+            field="status",
+            code="wrong_status",
+        )
+    original = run.corrects or run
+    chain = Run.objects.filter(corrects=original)
+    if chain.exclude(status__in=APPROVED_STATUSES).exists():
+        raise ConflictError(
+            _("A true-up of this run is already open; approve or delete it first."),
+            field="corrects",
+            code="true_up_open",
+        )
+    latest = chain.filter(status__in=APPROVED_STATUSES).order_by("-approved_at", "-pk").first()
+    if not run_is_stale(latest or original):
+        raise ConflictError(
+            _("Nothing changed since the run was approved: there is nothing to true up."),
+            field="stale",
+            code="not_stale",
+        )
+    return Run.objects.create(plan=original.plan, period=original.period, corrects=original)
 
 
 def run_mark_calculated(*, run: Run, user, outcomes: list[ChunkOutcome]) -> Run:
