@@ -28,7 +28,7 @@ from cxoffice.numbers import plain
 
 from . import exports, money, services
 from .messages import render
-from .models import Adjustment, Component, Enrollment, Gate, Line, Plan, Run, RunStatus
+from .models import Adjustment, Component, Enrollment, Gate, Line, Plan, Run, RunKind, RunStatus
 from .self_service import drillable, evidence_page
 from .tasks import calculate_run
 
@@ -270,17 +270,39 @@ class RunForm(ServiceCheckedForm):
         return cleaned
 
 
+class RunKindFilter(admin.SimpleListFilter):
+    """Regular runs, simulations and true-ups apart (SPEC §10a)."""
+
+    title = _("kind")
+    parameter_name = "kind"
+
+    def lookups(self, request, model_admin):
+        return RunKind.choices
+
+    def queryset(self, request, queryset):
+        if self.value() == RunKind.TRUE_UP:
+            return queryset.filter(corrects__isnull=False)
+        if self.value() in (RunKind.REGULAR, RunKind.SIMULATION):
+            simulation = self.value() == RunKind.SIMULATION
+            return queryset.filter(corrects__isnull=True, is_simulation=simulation)
+        return queryset
+
+
 @admin.register(Run)
 class RunAdmin(DeletesThroughService, admin.ModelAdmin):
     form = RunForm
-    list_display = ["plan", "period", "status", "is_simulation", "line_count", "total",
+    list_display = ["plan", "period", "status", "kind_label", "line_count", "total",
                     "calculated_by", "approved_by", "blocked"]  # fmt: skip
     total = money_column("total_amount", lambda run: run.plan.currency, _("total"))
-    list_filter = ["status", "is_simulation", "plan"]
+    list_filter = ["status", RunKindFilter, "plan"]
     list_select_related = ["plan", "calculated_by", "approved_by"]
     fields = ["plan", "period", "is_simulation"]
-    actions = ["calculate", "approve", "mark_paid", "export_csv", "export_xlsx"]
+    actions = ["calculate", "approve", "mark_paid", "true_up", "export_csv", "export_xlsx"]
     change_form_template = "admin/bonuses/run/change_form.html"
+
+    @admin.display(description=_("kind"))
+    def kind_label(self, obj):
+        return RunKind(obj.kind).label
 
     @admin.display(description=_("no blocking issues"), boolean=True)
     def blocked(self, obj):
@@ -363,6 +385,13 @@ class RunAdmin(DeletesThroughService, admin.ModelAdmin):
         self._each(
             request, queryset, lambda run: services.run_approve(run=run, user=request.user),
             gettext("%(run)s approved."),
+        )  # fmt: skip
+
+    @admin.action(description=_("Start a true-up of the selected runs"), permissions=["add"])
+    def true_up(self, request, queryset):
+        self._each(
+            request, queryset, lambda run: services.run_true_up_start(run=run, user=request.user),
+            gettext("True-up of %(run)s started."),
         )  # fmt: skip
 
     @admin.action(description=_("Mark the selected runs paid"), permissions=["pay"])

@@ -186,3 +186,22 @@ def test_refusals_open_run_unchanged_inputs_an_open_true_up_and_four_eyes(world)
     with pytest.raises(ConflictError) as refused:
         services.run_calculate(run=true_up, user=world["hr"])
     assert refused.value.code == "run_closed"
+
+
+def test_hr_starts_a_true_up_from_the_admin_and_the_list_shows_kinds_apart(world, client):
+    original = approved(world)
+    correct(world, "cs", 180)
+    client.force_login(world["steward"])
+    url = "/admin/bonuses/run/"
+    response = client.post(
+        url, {"action": "true_up", "_selected_action": [original.pk]}, follow=True
+    )
+    assert response.status_code == 200
+    true_up = Run.objects.get(corrects=original)
+    assert "True-up of Q-CX 2026-Q3 started." in response.content.decode()
+    listed = client.get(url, {"kind": "true_up"}).content.decode()
+    assert f"/admin/bonuses/run/{true_up.pk}/change/" in listed
+    assert f"/admin/bonuses/run/{original.pk}/change/" not in listed
+    regular = client.get(url, {"kind": "regular"}).content.decode()
+    assert f"/admin/bonuses/run/{original.pk}/change/" in regular
+    assert f"/admin/bonuses/run/{true_up.pk}/change/" not in regular
