@@ -46,7 +46,9 @@ def load(*, seed: int = 2026) -> dict[str, int]:
     hr = get_user_model().objects.filter(username="hr").first()
     lines = 0
     for each in plans:
-        run = Run.objects.filter(plan=each, period=quarter.key, is_simulation=False).first()
+        run = Run.objects.filter(
+            plan=each, period=quarter.key, is_simulation=False, corrects__isnull=True
+        ).first()
         if run is None:
             run = services.run_create(plan=each, period=quarter.key)
             if hr is not None:

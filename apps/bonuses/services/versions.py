@@ -56,7 +56,9 @@ def simulation_difference(run: Run) -> dict:
     """A simulation against the real run of the same plan and period (when there is one):
     per employee, the real and the simulated amount and the difference; and the totals."""
     real = (
-        Run.objects.filter(plan=run.plan, period=run.period, is_simulation=False)
+        Run.objects.filter(
+            plan=run.plan, period=run.period, is_simulation=False, corrects__isnull=True
+        )
         .exclude(status=RunStatus.DRAFT)
         .first()
     )

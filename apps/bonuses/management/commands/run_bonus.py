@@ -42,7 +42,7 @@ class Command(BaseCommand):
             raise CommandError(_("No such user to calculate as."))
         try:
             run = Run.objects.filter(
-                plan=plan, period=options["period"], is_simulation=False
+                plan=plan, period=options["period"], is_simulation=False, corrects__isnull=True
             ).first()
             run = run or services.run_create(plan=plan, period=options["period"])
             run = services.run_calculate(run=run, user=user, progress=self._bar)
