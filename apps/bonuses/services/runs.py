@@ -34,6 +34,7 @@ from ..selectors import Measures, RunInputs, combined_fingerprint, run_chunks, r
 HUNDRED = Decimal(100)
 TWELVE_PLACES = Decimal("1e-12")
 LINE_COLUMNS = [field.attname for field in Line._meta.concrete_fields]
+APPROVED_STATUSES = (RunStatus.APPROVED, RunStatus.PAID)  # read-only, paid or to be paid
 
 
 def _period(plan: Plan, key: str) -> Period:
@@ -260,7 +261,7 @@ def _line_row(
 
 def check_run_open(run: Run) -> None:
     """Approved and paid runs are read-only everywhere (HTTP 409)."""
-    if run.status in (RunStatus.APPROVED, RunStatus.PAID):
+    if run.status in APPROVED_STATUSES:
         raise ConflictError(
             _(
                 "Run %(plan)s %(period)s is %(status)s and read-only; correct it with an "
@@ -405,9 +406,6 @@ def _true_up(line: Line, previously: Decimal, waive: bool) -> None:
         ]
 
 
-APPROVED_STATUSES = (RunStatus.APPROVED, RunStatus.PAID)
-
-
 @transaction.atomic
 def run_true_up_start(*, run: Run, user) -> Run:
     """Start the true-up of an approved or paid run whose inputs changed (SPEC §10a): a draft
@@ -426,7 +424,11 @@ def run_true_up_start(*, run: Run, user) -> Run:
             field="status",
             code="wrong_status",
         )
-    original = run.corrects or run
+    # The original's row is the lock every true-up of it takes: two HR people starting one
+    # from the original and from an earlier true-up at once get one, not two.
+    original = (
+        Run.objects.select_for_update().select_related("plan").get(pk=run.corrects_id or run.pk)
+    )
     chain = Run.objects.filter(corrects=original)
     if chain.exclude(status__in=APPROVED_STATUSES).exists():
         raise ConflictError(
